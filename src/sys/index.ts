@@ -1,0 +1,4 @@
+// sys/: the only layer that touches syscalls. Each module adds one export line here.
+export * from './sys-error.js';
+export * from './libc.js';
+export * from './atomic-write.js';
