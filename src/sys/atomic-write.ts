@@ -39,7 +39,7 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, mod
   try {
     const fd = openSync(tmp, 'wx', mode);
     try {
-      writeSync(fd, data);
+      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
