@@ -2,3 +2,5 @@
 export * from './sys-error.js';
 export * from './libc.js';
 export * from './atomic-write.js';
+export * from './bpf.js';
+export * from './fifo.js';
