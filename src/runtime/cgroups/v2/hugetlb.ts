@@ -18,7 +18,7 @@ export const hugetlbV2: CgroupController = {
     }
   },
   async stats(fs, dir, into) {
-    const sizes = (await readdir(dir)).map((f) => /^hugetlb\.([0-9]+[KMG]B)\.current$/.exec(f)?.[1]).filter((s) => s !== undefined);
+    const sizes = (await readdir(dir).catch(() => [] as string[])).map((f) => /^hugetlb\.([0-9]+[KMG]B)\.current$/.exec(f)?.[1]).filter((s) => s !== undefined);
     for (const size of sizes) {
       into.hugetlb ??= {};
       into.hugetlb[size] = {
