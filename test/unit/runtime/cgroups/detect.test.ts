@@ -7,7 +7,7 @@ import { hybridMountinfo, tmpRoot } from './fixture.js';
 
 const R = '/sys/fs/cgroup';
 
-test('this host: separate cpu and cpuacct mounts, name=systemd, hugetlb only in unified → hybrid', () => {
+void test('this host: separate cpu and cpuacct mounts, name=systemd, hugetlb only in unified → hybrid', () => {
   const m = cgroupMountsFromMountinfo(hybridMountinfo(R), R);
   assert.equal(layoutFromMounts(m, R), 'hybrid');
   assert.equal(m.v1.get('cpu')?.mountPoint, `${R}/cpu`);
@@ -17,7 +17,7 @@ test('this host: separate cpu and cpuacct mounts, name=systemd, hugetlb only in 
   assert.equal(m.unified, `${R}/unified`);
 });
 
-test('co-mounted cpu,cpuacct share one mount; no cgroup2 → legacy', () => {
+void test('co-mounted cpu,cpuacct share one mount; no cgroup2 → legacy', () => {
   const text = [
     `30 22 0:27 / ${R} ro,nosuid - tmpfs tmpfs ro,mode=755`,
     `31 30 0:28 / ${R}/cpu,cpuacct rw,nosuid,nodev,noexec,relatime shared:10 - cgroup cgroup rw,cpu,cpuacct`,
@@ -34,7 +34,7 @@ test('co-mounted cpu,cpuacct share one mount; no cgroup2 → legacy', () => {
   assert.deepEqual(m.v1.get('name=systemd')?.controllers, ['name=systemd']);
 });
 
-test('cgroup2 at the root → unified; mounts elsewhere are ignored', () => {
+void test('cgroup2 at the root → unified; mounts elsewhere are ignored', () => {
   const text = [
     `26 22 0:23 / ${R} rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot`,
     `90 30 0:50 / /tmp/other rw - cgroup cgroup rw,memory`,
@@ -44,14 +44,14 @@ test('cgroup2 at the root → unified; mounts elsewhere are ignored', () => {
   assert.equal(m.v1.size, 0);
 });
 
-test('mount points with escaped spaces and cgroup-namespace roots are kept', () => {
+void test('mount points with escaped spaces and cgroup-namespace roots are kept', () => {
   const text = `31 30 0:28 /kubepods/pod1 /sys/fs/cgroup/mem\\040ory rw - cgroup cgroup rw,memory`;
   const m = cgroupMountsFromMountinfo(text, R);
   assert.equal(m.v1.get('memory')?.mountPoint, '/sys/fs/cgroup/mem ory');
   assert.equal(m.v1.get('memory')?.root, '/kubepods/pod1');
 });
 
-test('detectCgroupLayout reads a fixture mountinfo under a tmpdir root', async (t) => {
+void test('detectCgroupLayout reads a fixture mountinfo under a tmpdir root', async (t) => {
   const root = await tmpRoot(t);
   const mi = join(root, 'mountinfo');
   await writeFile(mi, hybridMountinfo(root));
@@ -62,7 +62,7 @@ test('detectCgroupLayout reads a fixture mountinfo under a tmpdir root', async (
   assert.equal(await detectCgroupLayout(root, { mountinfoPath: mi }), 'legacy');
 });
 
-test('detectCgroupLayout on the real host agrees with its mountinfo', async () => {
+void test('detectCgroupLayout on the real host agrees with its mountinfo', async () => {
   const layout = await detectCgroupLayout();
   assert.ok(['unified', 'hybrid', 'legacy'].includes(layout));
 });

@@ -41,7 +41,7 @@ function run(prog: Buffer, type: 'c' | 'b', major: number, minor: number, access
 
 const compile = (rules: LinuxDeviceCgroup[]): Buffer => encodeInsns(compileDeviceFilter(normaliseDeviceRules(rules)));
 
-test("docker's default list: deny all, then allow the standard devices", () => {
+void test("docker's default list: deny all, then allow the standard devices", () => {
   const p = compile([
     { allow: false, access: 'rwm' },
     { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }, // null
@@ -60,7 +60,7 @@ test("docker's default list: deny all, then allow the standard devices", () => {
   assert.equal(run(p, 'b', 1, 3, 'r'), 0, 'block 1:3 is another device');
 });
 
-test('later rules override earlier ones per access bit', () => {
+void test('later rules override earlier ones per access bit', () => {
   const p = compile([
     { allow: true, type: 'a', access: 'rwm' },
     { allow: false, type: 'c', major: 1, minor: 3, access: 'w' },
@@ -80,7 +80,7 @@ test('later rules override earlier ones per access bit', () => {
   assert.equal(run(q, 'b', 8, 0, 'm'), 0);
 });
 
-test('a wildcard rule resets what came before it', () => {
+void test('a wildcard rule resets what came before it', () => {
   const p = compile([
     { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
     { allow: false, access: 'rwm' },
@@ -89,11 +89,11 @@ test('a wildcard rule resets what came before it', () => {
   assert.deepEqual(normaliseDeviceRules([{ allow: true, type: 'c', major: 1, minor: 3 }, { allow: false }]).rules, []);
 });
 
-test('no rules at all: deny everything (runc emulator default)', () => {
+void test('no rules at all: deny everything (runc emulator default)', () => {
   assert.equal(run(compile([]), 'c', 1, 3, 'r'), 0);
 });
 
-test('instructions of a one-rule program', () => {
+void test('instructions of a one-rule program', () => {
   const insns = compileDeviceFilter(normaliseDeviceRules([{ allow: false }, { allow: true, type: 'b', major: 8, minor: -1, access: 'r' }]));
   // prologue (7), type check + major check + OR (3), epilogue (5)
   assert.equal(insns.length, 15);
@@ -103,7 +103,7 @@ test('instructions of a one-rule program', () => {
   assert.equal(insns.at(-1)!.code, 0x95);
 });
 
-test('invalid rules name the field', () => {
+void test('invalid rules name the field', () => {
   assert.throws(() => normaliseDeviceRules([{ allow: true, type: 'c', major: 1, minor: 3, access: 'rx' }]),
     /: linux\.resources\.devices\[0\]\.access: invalid device access "rx"/);
   assert.throws(() => normaliseDeviceRules([{ allow: true }, { allow: true, type: 'x' as 'c' }]), /devices\[1\]\.type/);

@@ -17,7 +17,7 @@ async function setup(t: TestContext, opts: { create?: boolean } = {}): Promise<{
   return { root, m, writes };
 }
 
-test('create copies cpuset.cpus and cpuset.mems from the parent, top-down', async (t) => {
+void test('create copies cpuset.cpus and cpuset.mems from the parent, top-down', async (t) => {
   const root = await tmpRoot(t);
   const mountinfoPath = await hybridFixture(root, '/unused');
   // The kernel creates the files with a new directory; pre-create them empty like it would.
@@ -37,7 +37,7 @@ test('create copies cpuset.cpus and cpuset.mems from the parent, top-down', asyn
   assert.ok(writes.includes('/unified/cgroup.subtree_control=+hugetlb'));
 });
 
-test('apply writes each controller file as runc does', async (t) => {
+void test('apply writes each controller file as runc does', async (t) => {
   const { root, m, writes } = await setup(t);
   await files(join(root, 'unified', P), { 'hugetlb.2MB.max': 'max\n' });
   await m.apply({
@@ -79,20 +79,20 @@ test('apply writes each controller file as runc does', async (t) => {
   assert.deepEqual(at('pids.max'), ['10']);
 });
 
-test('memsw is written before the limit when raising both past the current limit', async (t) => {
+void test('memsw is written before the limit when raising both past the current limit', async (t) => {
   const { root, m, writes } = await setup(t);
   await writeFile(join(root, 'memory', P, 'memory.limit_in_bytes'), String(64 << 20));
   await m.apply({ memory: { limit: 256 << 20, swap: 512 << 20 } });
   assert.deepEqual(writes.map(([p]) => p.split('/').pop()), ['memory.memsw.limit_in_bytes', 'memory.limit_in_bytes']);
 });
 
-test('unlimited memory with swap unset also unlimits memsw', async (t) => {
+void test('unlimited memory with swap unset also unlimits memsw', async (t) => {
   const { m, writes } = await setup(t);
   await m.apply({ memory: { limit: -1 } });
   assert.deepEqual(writes.map(([p, v]) => `${p.split('/').pop()}=${v}`), ['memory.memsw.limit_in_bytes=-1', 'memory.limit_in_bytes=-1']);
 });
 
-test('errors name the field and the file', async (t) => {
+void test('errors name the field and the file', async (t) => {
   const { m } = await setup(t);
   await assert.rejects(m.apply({ memory: { swappiness: 101 } }), (e: Error) =>
     isCode(e, 'InvalidArgument') && /^linux\.resources\.memory\.swappiness: invalid value 101/.test(e.message));
@@ -105,7 +105,7 @@ test('errors name the field and the file', async (t) => {
   await assert.rejects(m.apply({ unified: { 'memory.high': '1' } }), /linux\.resources\.unified\["memory\.high"\]: cgroup v2 file memory\.high does not exist/);
 });
 
-test('stats read memory (incl. oom_kill), cpu, pids and blkio', async (t) => {
+void test('stats read memory (incl. oom_kill), cpu, pids and blkio', async (t) => {
   const { m } = await setup(t);
   const s = await m.stats();
   assert.deepEqual({ ...s.memory, raw: undefined }, {
@@ -122,7 +122,7 @@ test('stats read memory (incl. oom_kill), cpu, pids and blkio', async (t) => {
   assert.equal(s.blkio?.ioServiced.length, 2);
 });
 
-test('freeze writes freezer.state and reads it back; pids', async (t) => {
+void test('freeze writes freezer.state and reads it back; pids', async (t) => {
   const { root, m } = await setup(t);
   await m.freeze('frozen');
   assert.equal(await read(join(root, 'freezer', P), 'freezer.state'), 'FROZEN');

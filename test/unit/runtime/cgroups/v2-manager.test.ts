@@ -32,7 +32,7 @@ async function setup(t: TestContext) {
   return { root, m, writes, dir: join(root, P) };
 }
 
-test('create enables every available controller from the root down to the parent', async (t) => {
+void test('create enables every available controller from the root down to the parent', async (t) => {
   const { m, writes } = await setup(t);
   await m.create();
   const expected = ALL.split(' ');
@@ -42,7 +42,7 @@ test('create enables every available controller from the root down to the parent
   ]);
 });
 
-test('runc conversions: shares → weight, swap, blkio weight, cpu.max', () => {
+void test('runc conversions: shares → weight, swap, blkio weight, cpu.max', () => {
   assert.equal(convertCpuSharesToWeight(1024), 100);
   assert.equal(convertCpuSharesToWeight(2), 1);
   assert.equal(convertCpuSharesToWeight(262144), 10000);
@@ -64,7 +64,7 @@ test('runc conversions: shares → weight, swap, blkio weight, cpu.max', () => {
   assert.equal(cpuMaxValue(undefined, undefined), undefined);
 });
 
-test('apply writes the v2 files', async (t) => {
+void test('apply writes the v2 files', async (t) => {
   const { m, dir, writes } = await setup(t);
   await m.apply({
     memory: { limit: 64 << 20, swap: 96 << 20, reservation: 16 << 20, swappiness: 10, disableOOMKiller: true },
@@ -90,7 +90,7 @@ test('apply writes the v2 files', async (t) => {
   assert.ok(!writes.some((w) => w.includes('swappiness') || w.includes('oom')), 'no v2 file for swappiness or disableOOMKiller');
 });
 
-test('memory.oom.group when asked; io.bfq.weight when BFQ is present', async (t) => {
+void test('memory.oom.group when asked; io.bfq.weight when BFQ is present', async (t) => {
   const { root, dir } = await setup(t);
   await files(dir, { 'io.bfq.weight': 'default 100\n' });
   const m = createCgroupManager({ layout: 'unified', root, path: P, memoryOomGroup: true });
@@ -99,7 +99,7 @@ test('memory.oom.group when asked; io.bfq.weight when BFQ is present', async (t)
   assert.equal(await read(dir, 'io.bfq.weight'), '8:0 200');
 });
 
-test('refusals name the field', async (t) => {
+void test('refusals name the field', async (t) => {
   const { m, dir } = await setup(t);
   await assert.rejects(m.apply({ unified: { 'memory.nonexistent': '1' } }), (e: Error) =>
     isCode(e, 'InvalidArgument') && e.message.startsWith('linux.resources.unified["memory.nonexistent"]: cgroup v2 file memory.nonexistent does not exist'));
@@ -112,7 +112,7 @@ test('refusals name the field', async (t) => {
     isCode(e, 'NotImplemented') && /^linux\.resources\.pids\.limit: cgroup v2 pids controller is not available/.test(e.message));
 });
 
-test('stats read memory.events oom_kill, cpu.stat in ns, io.stat', async (t) => {
+void test('stats read memory.events oom_kill, cpu.stat in ns, io.stat', async (t) => {
   const { m } = await setup(t);
   const s = await m.stats();
   assert.equal(s.memory?.oomKillCount, 1);
@@ -129,7 +129,7 @@ test('stats read memory.events oom_kill, cpu.stat in ns, io.stat', async (t) => 
   assert.deepEqual(s.hugetlb, { '2MB': { usageBytes: 0, failcnt: 0 } });
 });
 
-test('freeze waits for cgroup.events frozen', async (t) => {
+void test('freeze waits for cgroup.events frozen', async (t) => {
   const { m, dir } = await setup(t);
   const frozen = m.freeze('frozen');
   // The "kernel" reports the new state after the write.
