@@ -1,0 +1,24 @@
+// mkfifo and O_PATH opens: Node's fs has neither.
+
+import { libc, check } from './libc.js';
+
+const mkfifoFn = libc.func('int mkfifo(const char *path, uint32_t mode)');
+const openFn = libc.func('int open(const char *path, int flags, uint32_t mode)');
+const closeFn = libc.func('int close(int fd)');
+
+export const O_PATH = 0o10000000;
+export const O_CLOEXEC = 0o2000000;
+export const O_DIRECTORY = 0o200000;
+
+export function mkfifo(path: string, mode: number): void {
+  check(mkfifoFn(path, mode) as number, 'mkfifo', path);
+}
+
+/** An O_PATH fd (not close-on-exec, so a child can inherit it). */
+export function openPath(path: string, extraFlags = 0): number {
+  return check(openFn(path, O_PATH | extraFlags, 0) as number, 'open', path);
+}
+
+export function closeFd(fd: number): void {
+  closeFn(fd);
+}
