@@ -504,7 +504,8 @@ void child_run(struct child_ctx *ctx, uint32_t start) {
         msg_send(ctx->sync_fd, MSG_CHILD_PID, (int32_t)pid, 0, 0, -1);
         _exit(0);
       }
-      prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+      /* the init outlives the shim in create mode: no parent-death signal (C1 had one) */
+      prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
       break;
     }
     case OP_MOUNT:

@@ -351,6 +351,27 @@ export function runtimeSuite(name: string, runtimeBin: string, opts: RuntimeSuit
         assert.match(bad.stderr, /invalid container ID format/);
       });
 
+      check('create --pid-file writes the container pid', async (t) => {
+        const { rt, prepare, cleanup } = await setup(t);
+        const dir = await makeTempDir(cleanup, 'skiff-pidfile-');
+        const p = await prepare([PROBE, 'pause']);
+        const pidFile = path.join(dir, 'pid');
+        const res = await rt.cliDetached(['create', '--pid-file', pidFile, '--bundle', p.bundle, p.id]);
+        assert.equal(res.code, 0, describeResult(res));
+        assert.equal((await fs.readFile(pidFile, 'utf8')).trim(), String((await rt.state(p.id)).pid));
+      });
+
+      check('create fails on a bundle without config.json', async (t) => {
+        const { rt, cleanup } = await setup(t);
+        const empty = await makeTempDir(cleanup, 'skiff-empty-bundle-');
+        const id = rt.newId();
+        rt.track(id);
+        const res = await rt.cli(['create', '--bundle', empty, id]);
+        assert.equal(res.code, 1, describeResult(res));
+        assert.match(res.stderr, /config\.json/);
+        assert.match((await rt.cli(['state', id])).stderr, /container does not exist/);
+      });
+
       check('start refuses a running and a stopped container', async (t) => {
         const { rt, startPaused } = await setup(t);
         const c = await startPaused();
@@ -404,6 +425,38 @@ export function runtimeSuite(name: string, runtimeBin: string, opts: RuntimeSuit
         }
         const { probe } = await setup(t);
         assert.equal((await probe(['domainname'], { edit })).domainname, 'skiff.example');
+      });
+    });
+
+    feature('namespaces', () => {
+      check('a new network namespace has only loopback', async (t) => {
+        const { run } = await setup(t);
+        const res = await run(['ls', '/sys/class/net']);
+        assert.equal(res.code, 0, describeResult(res));
+        assert.deepEqual(res.stdout.trim().split(/\s+/), ['lo']);
+      });
+
+      check('a new cgroup namespace shows the container cgroup as /', async (t) => {
+        const { run } = await setup(t);
+        const res = await run(['cat', '/proc/self/cgroup'], {
+          edit: (s) => {
+            s.linux!.namespaces!.push({ type: 'cgroup' });
+          },
+        });
+        assert.equal(res.code, 0, describeResult(res));
+        const paths = res.stdout.trim().split('\n').map((l) => l.split(':').slice(2).join(':'));
+        assert.ok(paths.length > 0);
+        for (const p of paths) assert.doesNotMatch(p, new RegExp(CGROUP_PARENT), `cgroup path ${p} is virtualised`);
+      });
+
+      check('process.oomScoreAdj is applied', async (t) => {
+        const { run } = await setup(t);
+        const res = await run(['cat', '/proc/self/oom_score_adj'], {
+          edit: (s) => {
+            s.process!.oomScoreAdj = 500;
+          },
+        });
+        assert.equal(res.stdout.trim(), '500', describeResult(res));
       });
     });
 
@@ -899,6 +952,57 @@ export function runtimeSuite(name: string, runtimeBin: string, opts: RuntimeSuit
           assert.equal(st.bundle, p.bundle, name);
           assert.equal(typeof st.ociVersion, 'string', name);
           if (name !== 'poststop') assert.equal(st.pid, pid, `${name} sees the container pid`);
+        }
+      });
+
+      // Both run in the container's mount and uts namespaces (compared by inode with the
+      // container process's from the host). createContainer runs before pivot_root, so it sees host paths but the container's mounts
+      // (proc mounted under the rootfs); startContainer runs after it, inside the rootfs, where
+      // /bin/probe exists and /mnt is a bind of the host dir collecting the results.
+      check('runs createContainer at create and startContainer at start, in the container namespaces', async (t) => {
+        const { rt, prepare, cleanup } = await setup(t);
+        const out = await makeTempDir(cleanup, 'skiff-hooks-');
+        await fs.chmod(out, 0o777);
+        const p = await prepare(['sh', '-c', `echo process >> /mnt/order && exec ${PROBE} pause`], {
+          edit: (s) => {
+            s.hostname = 'hook-host';
+            s.mounts!.push({ destination: '/mnt', type: 'bind', source: out, options: ['rbind', 'rw'] });
+            const rootfs = s.root!.path;
+            s.hooks = {
+              createContainer: [
+                {
+                  path: '/bin/sh',
+                  args: [
+                    'sh',
+                    '-c',
+                    `test -f ${rootfs}/proc/self/status && readlink /proc/self/ns/mnt /proc/self/ns/uts > ${out}/createContainer.ns && echo createContainer >> ${out}/order`,
+                  ],
+                },
+              ],
+              startContainer: [
+                {
+                  path: '/bin/sh',
+                  args: ['sh', '-c', `test -x ${PROBE} && { readlink /proc/self/ns/mnt; readlink /proc/self/ns/uts; } > /mnt/startContainer.ns && echo startContainer >> /mnt/order`],
+                },
+              ],
+            };
+          },
+        });
+        const order = async (): Promise<string[]> =>
+          (await fs.readFile(path.join(out, 'order'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+
+        const created = await rt.cliDetached(['create', '--bundle', p.bundle, p.id]);
+        assert.equal(created.code, 0, describeResult(created));
+        assert.deepEqual(await order(), ['createContainer']);
+        await rt.ok(['start', p.id]);
+        await created.output.waitFor(/^ready$/m);
+        assert.deepEqual(await order(), ['createContainer', 'startContainer', 'process']);
+        const pid = (await rt.state(p.id)).pid!;
+        const want = [await fs.readlink(`/proc/${pid}/ns/mnt`), await fs.readlink(`/proc/${pid}/ns/uts`)];
+        assert.notEqual(want[0], await fs.readlink('/proc/self/ns/mnt'), 'the container has its own mount ns');
+        for (const name of ['createContainer', 'startContainer']) {
+          const seen = (await fs.readFile(path.join(out, `${name}.ns`), 'utf8')).trim().split('\n');
+          assert.deepEqual(seen, want, name);
         }
       });
 

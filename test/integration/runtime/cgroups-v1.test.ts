@@ -49,7 +49,7 @@ function spawnWaiting(t: TestContext, cmd: string, args: string[]): Child {
   });
   proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.on('exit', (code, signal) => resolve({ code, signal })));
+    proc.on('close', (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal })));
   const output = async (text: string): Promise<void> => {
     while (!out.includes(text)) {
       if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`exited before "${text}": ${out} ${err}`);
