@@ -94,7 +94,7 @@ void test('memory limit: the child is OOM-killed and stats count the kill', { sk
 
 void test('pids limit: fork is refused', { skip }, async (t) => {
   const m = await managed(t, { pids: { limit: 2 } });
-  const c = spawnWaiting(t, BUSYBOX, ['sh', '-c', `read x; ${BUSYBOX} sleep 1000 & ${BUSYBOX} sleep 1000 & ${BUSYBOX} sleep 1000 & wait`]);
+  const c = spawnWaiting(t, BUSYBOX, ['sh', '-c', `read x; for i in 1 2 3; do ${BUSYBOX} sleep 1000 >/dev/null 2>&1 & done; wait`]);
   await m.addProcess(c.pid);
   c.go();
   const { code } = await c.exited;
@@ -133,7 +133,7 @@ void test('freeze and thaw change the freezer state and the process state', { sk
 
 void test('killAll kills every process in the cgroup', { skip }, async (t) => {
   const m = await managed(t);
-  const c = spawnWaiting(t, BUSYBOX, ['sh', '-c', `read x; ${BUSYBOX} sleep 1000 & ${BUSYBOX} sleep 1000 & echo started; wait`]);
+  const c = spawnWaiting(t, BUSYBOX, ['sh', '-c', `read x; ${BUSYBOX} sleep 1000 >/dev/null 2>&1 & ${BUSYBOX} sleep 1000 >/dev/null 2>&1 & echo started; wait`]);
   await m.addProcess(c.pid);
   c.go();
   await c.output('started');
