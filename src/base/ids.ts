@@ -8,7 +8,7 @@ const CONTAINER_ID = /^[\w+\-.]+$/;
 export function validateContainerId(id: string): string {
   if (id === '' ) throw invalidArgument('container id cannot be empty');
   if (id.length > 1024 || !CONTAINER_ID.test(id) || id === '.' || id === '..') {
-    throw invalidArgument(`invalid container id format: ${id}`);
+    throw invalidArgument(`invalid container ID format: ${id}`);
   }
   return id;
 }

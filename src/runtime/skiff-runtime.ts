@@ -10,7 +10,7 @@ import type { Logger } from '../base/index.js';
 import { silentLogger } from '../base/index.js';
 import type { LinuxResources, Process, Spec, State, ContainerStatus } from '../oci/index.js';
 import { OCI_VERSION } from '../oci/index.js';
-import { mkfifo, openPath, closeFd, writeFileAtomicSync } from '../sys/index.js';
+import { mkfifo, openPath, closeFd, writeFileAtomicSync, readFileInRoot } from '../sys/index.js';
 import {
   createCgroupManager, detectCgroupLayout, readCgroupMounts, resolveCgroupPath, type CgroupLayout, type CgroupManager,
 } from './cgroups/index.js';
@@ -84,7 +84,7 @@ export class SkiffRuntime {
 
   private async launch(id: string, o: CreateOptions, how: 'create' | 'detached' | 'foreground', onPid?: (pid: number) => void): Promise<ShimProcess> {
     validateContainerId(id);
-    if (this.states.exists(id)) throw conflict(`container with id exists: ${id}`);
+    if (this.states.exists(id)) throw conflict('container with given ID already exists');
     const bundle = resolve(o.bundle);
     const spec = readSpec(bundle);
     const rootfs = resolve(bundle, spec.root?.path ?? '');
@@ -92,11 +92,12 @@ export class SkiffRuntime {
       throw invalidArgument(`root.path: rootfs (${rootfs}) does not exist`, { field: 'root.path' });
     }
     absolutizeBindSources(spec, bundle);
+    if (spec.process) spec.process = withHome(spec.process, rootfs);
 
     try {
       this.states.createDir(id);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw conflict(`container with id exists: ${id}`);
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw conflict('container with given ID already exists');
       throw err;
     }
     const cleanups: (() => void | Promise<void>)[] = [() => this.states.remove(id)];
@@ -387,7 +388,7 @@ export class SkiffRuntime {
       }
       const consoleSocketFd = consoleSocket ? addFd(consoleSocket) : undefined;
       const seccomp = s.config.linux?.seccomp ? compileSeccomp(s.config.linux.seccomp) : undefined;
-      const plan: LaunchPlan = planExec(o.process, {
+      const plan: LaunchPlan = planExec(withHome(o.process, `/proc/${s.pid}/root`), {
         joinFds, preserveFds, consoleSocketFd,
         seccomp: seccomp ? { program: seccomp.program, flags: seccomp.flags } : undefined,
       }, { mode: o.detach ? 'create' : 'foreground', relayConsole: o.process.terminal === true && o.consoleSocket === undefined });
@@ -516,6 +517,21 @@ function connectUnix(path: string): Promise<Socket> {
     socket.once('connect', () => resolvePromise(socket));
     socket.once('error', (err) => reject(new SkiffError('InvalidArgument', `--console-socket ${path}: ${err.message}`, { cause: err })));
   });
+}
+
+/** runc sets HOME from the container's /etc/passwd when the process env has none ("/" if unknown). */
+function withHome(process: Process, rootfs: string): Process {
+  if ((process.env ?? []).some((e) => e.startsWith('HOME='))) return process;
+  let home = '/';
+  const passwd = readFileInRoot(rootfs, '/etc/passwd');
+  for (const line of (passwd ?? '').split('\n')) {
+    const fields = line.split(':');
+    if (fields.length >= 7 && Number(fields[2]) === process.user.uid && fields[2] !== '') {
+      home = fields[5] || '/';
+      break;
+    }
+  }
+  return { ...process, env: [...(process.env ?? []), `HOME=${home}`] };
 }
 
 function killQuietly(pid: number): void {

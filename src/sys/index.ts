@@ -4,3 +4,4 @@ export * from './libc.js';
 export * from './atomic-write.js';
 export * from './bpf.js';
 export * from './fifo.js';
+export * from './open-in-root.js';

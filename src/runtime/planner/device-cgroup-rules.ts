@@ -1,6 +1,6 @@
 // The device cgroup rules a container really gets: the spec's rules, then runc's allowed defaults
-// (mknod of anything, the standard nodes, the pty devices), then an allow rule for each device the
-// spec creates (libcontainer/specconv CreateCgroupConfig). Pure.
+// (mknod of anything, the standard nodes, the pty devices), as libcontainer/specconv
+// CreateCgroupConfig does. Devices listed in linux.devices get no rule of their own. Pure.
 
 import type { LinuxDeviceCgroup, LinuxResources, Spec } from '../../oci/index.js';
 
@@ -21,8 +21,5 @@ export function effectiveResources(spec: Spec): LinuxResources | undefined {
   const resources = spec.linux?.resources;
   if (!resources) return undefined;
   if (!resources.devices) return resources;
-  const created: LinuxDeviceCgroup[] = (spec.linux?.devices ?? [])
-    .filter((d) => d.type === 'c' || d.type === 'b')
-    .map((d) => ({ allow: true, type: d.type as 'c' | 'b', major: d.major ?? null, minor: d.minor ?? null, access: 'rwm' }));
-  return { ...resources, devices: [...resources.devices, ...ALLOWED_DEFAULTS, ...created] };
+  return { ...resources, devices: [...resources.devices, ...ALLOWED_DEFAULTS] };
 }
