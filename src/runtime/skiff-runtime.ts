@@ -5,7 +5,7 @@ import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync,
 import { open } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
-import { SkiffError, notImplemented, conflict, failedPrecondition, invalidArgument, isCode, notFound, validateContainerId } from '../base/index.js';
+import { SkiffError, conflict, failedPrecondition, invalidArgument, isCode, notFound, validateContainerId } from '../base/index.js';
 import type { Logger } from '../base/index.js';
 import { silentLogger } from '../base/index.js';
 import type { LinuxResources, Process, Spec, State, ContainerStatus } from '../oci/index.js';
@@ -15,6 +15,7 @@ import {
   createCgroupManager, detectCgroupLayout, readCgroupMounts, resolveCgroupPath, type CgroupLayout, type CgroupManager,
 } from './cgroups/index.js';
 import { encodePlan, describePlan } from './plan-codec.js';
+import { compileSeccomp } from './seccomp/index.js';
 import {
   planContainer, planExec, effectiveResources, NAMESPACES, SYNC_POINT, type CgroupMountPoint, type LaunchPlan, type SupportedNamespace,
 } from './planner/index.js';
@@ -558,7 +559,3 @@ function describeWait(status: number): string {
 }
 
 
-/** Until the seccomp compiler lands, a seccomp profile is refused rather than ignored. */
-function compileSeccomp(_profile: unknown): { program: Uint8Array; flags: number } {
-  throw notImplemented('linux.seccomp: not supported by this build', { field: 'linux.seccomp' });
-}

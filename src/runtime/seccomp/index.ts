@@ -1,0 +1,1 @@
+export { compileSeccomp, type CompiledSeccomp } from './compile.js';
