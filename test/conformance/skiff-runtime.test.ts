@@ -1,4 +1,4 @@
-// The conformance suite against skiff-runtime. Off until the runtime lands: set SKIFF_CONFORMANCE=1.
+// The conformance suite against skiff-runtime (the same cases as against runc). SKIFF_CONFORMANCE=0 turns it off.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,7 @@ function repoRoot(): string {
 const SKIFF_RUNTIME = path.join(repoRoot(), 'bin/skiff-runtime');
 
 function skipReason(): string | undefined {
-  if (process.env.SKIFF_CONFORMANCE !== '1') return 'skiff-runtime suite not enabled yet';
+  if (process.env.SKIFF_CONFORMANCE === '0') return 'skiff-runtime suite turned off by SKIFF_CONFORMANCE=0';
   if (!existsSync(SKIFF_RUNTIME)) return `skiff-runtime not found at ${SKIFF_RUNTIME}`;
   if (process.getuid?.() !== 0) return 'the runtime conformance suite needs root';
   return undefined;
