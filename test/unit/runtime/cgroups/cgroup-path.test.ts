@@ -29,5 +29,5 @@ void test('systemd slice:prefix:name is refused naming linux.cgroupsPath', () =>
 
 void test('the hierarchy root itself and bad container ids are refused', () => {
   assert.throws(() => resolveCgroupPath({ containerId: 'x', cgroupsPath: '/..' }), /hierarchy root/);
-  assert.throws(() => resolveCgroupPath({ containerId: '../x' }), /invalid container id/);
+  assert.throws(() => resolveCgroupPath({ containerId: '../x' }), /invalid container ID format/);
 });
