@@ -5,3 +5,6 @@ export * from './mount-flags.js';
 export * from './mount-options.js';
 export * from './image-spec.js';
 export * from './media-types.js';
+export * from './validate-runtime-spec.js';
+export * from './default-spec.js';
+export * from './state.js';
