@@ -5,3 +5,7 @@ export * from './atomic-write.js';
 export * from './bpf.js';
 export * from './fifo.js';
 export * from './open-in-root.js';
+export * from './mount.js';
+export * from './mknod.js';
+export * from './xattr.js';
+export * from './path-in-root.js';
