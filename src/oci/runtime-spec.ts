@@ -1,5 +1,5 @@
 // Types of the OCI runtime spec (config.json and state), Linux parts: github.com/opencontainers/
-// runtime-spec specs-go/config.go and state.go, v1.2. Pure data; validation lives in validate-spec.ts.
+// runtime-spec specs-go/config.go and state.go, v1.2. Pure data; validation lives in validate-runtime-spec.ts.
 
 export const OCI_VERSION = '1.2.0';
 

@@ -7,7 +7,6 @@ import { validateRuntimeSpec, defaultSpec, sysctlDots, type ValidateRuntimeSpecO
 import type { ErrorCode } from '../../../src/base/index.js';
 import { dockerSpec, podmanSpec, ALWAYS_SENT } from './engine-specs.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Raw = any;
 
 const base = (): Raw => JSON.parse(JSON.stringify(defaultSpec())) as Raw;
