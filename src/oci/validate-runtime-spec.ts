@@ -23,7 +23,7 @@ import { SkiffError } from '../base/index.js';
 import { capabilityNumber } from './capabilities.js';
 import { rlimitResource } from './rlimits.js';
 import { propagationFlags } from './mount-options.js';
-import type { Spec } from './runtime-spec.js';
+import type { Process, Spec } from './runtime-spec.js';
 
 export interface ValidateRuntimeSpecOptions {
   /** The host has AppArmor enabled (/sys/module/apparmor/parameters/enabled is "Y"). */
@@ -649,4 +649,17 @@ export function validateRuntimeSpec(raw: unknown, opts: ValidateRuntimeSpecOptio
   }
   const spec = checker.spec(copy);
   return { spec, warnings: checker.warnings };
+}
+
+/** The same checks for a lone process (`runc exec --process process.json`), fields named `process.*`. */
+export function validateProcessSpec(raw: unknown, opts: ValidateRuntimeSpecOptions = {}): { process: Process; warnings: string[] } {
+  const checker = new Checker(opts);
+  let copy: unknown;
+  try {
+    copy = structuredClone(raw);
+  } catch (err) {
+    throw new SkiffError('InvalidArgument', 'process: must be JSON data', { cause: err });
+  }
+  checker.process(copy);
+  return { process: copy as Process, warnings: checker.warnings };
 }

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateRuntimeSpec, defaultSpec, sysctlDots, type ValidateRuntimeSpecOptions } from '../../../src/oci/index.js';
+import { validateRuntimeSpec, validateProcessSpec, defaultSpec, sysctlDots, type ValidateRuntimeSpecOptions } from '../../../src/oci/index.js';
 import type { ErrorCode } from '../../../src/base/index.js';
 import { dockerSpec, podmanSpec, ALWAYS_SENT } from './engine-specs.js';
 
@@ -312,4 +312,13 @@ void test('sysctlDots converts sysctl(8) slash syntax like runc', () => {
   assert.equal(sysctlDots('net.ipv4.ip_forward'), 'net.ipv4.ip_forward');
   assert.equal(sysctlDots('kernel'), 'kernel');
   assert.equal(sysctlDots(''), '');
+});
+
+void test('validateProcessSpec: an exec process.json with the same rules', () => {
+  const p = { ...defaultSpec().process!, args: ['ps'], apparmorProfile: 'x' };
+  const r = validateProcessSpec(p);
+  assert.deepEqual(r.warnings, ['process.apparmorProfile: ignored, AppArmor is not enabled on this host']);
+  assert.deepEqual(r.process.args, ['ps']);
+  assert.throws(() => validateProcessSpec({ ...p, cwd: 'x' }), { message: 'process.cwd: must be absolute' });
+  assert.throws(() => validateProcessSpec({ ...p, ioPriority: {} }), { message: 'process.ioPriority: not supported by skiff-runtime' });
 });
