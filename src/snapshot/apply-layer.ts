@@ -299,8 +299,18 @@ class Applier {
   }
 }
 
-async function* decompress(src: AsyncIterable<Uint8Array>, mediaType: string | undefined): AsyncGenerator<Buffer> {
-  const it = src[Symbol.asyncIterator]();
+/** A layer's bytes: a Readable, any async iterable of chunks, or an array of buffers. */
+export type LayerSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+function asyncIteratorOf(src: LayerSource): AsyncIterator<Uint8Array> {
+  if (Symbol.asyncIterator in src) return src[Symbol.asyncIterator]();
+  return (async function* () {
+    yield* src;
+  })();
+}
+
+async function* decompress(src: LayerSource, mediaType: string | undefined): AsyncGenerator<Buffer> {
+  const it = asyncIteratorOf(src);
   let head = Buffer.alloc(0);
   let done = false;
   while (head.length < 4 && !done) {
@@ -365,12 +375,16 @@ class Tap extends Transform {
  * Applies the layer `stream` (tar, tar+gzip or tar+zstd, detected by magic) to directory `dir`.
  * On error the directory is left partially written: the caller (unpackLayer) throws the snapshot away.
  */
-export async function applyLayer(dir: string, stream: AsyncIterable<Uint8Array>, opts: ApplyLayerOptions): Promise<ApplyLayerResult> {
+export async function applyLayer(dir: string, stream: LayerSource, opts: ApplyLayerOptions): Promise<ApplyLayerResult> {
   const applier = new Applier(dir, opts.mode);
   const tap = new Tap(opts.maxSizeBytes);
   const extract = tar.extract();
   let entries = 0;
-  const feeding = pipeline(Readable.from(decompress(stream, opts.mediaType)), tap, extract);
+  // Settled at once into a value, so a feed error is never an unhandled rejection while entries run.
+  const feeding = pipeline(Readable.from(decompress(stream, opts.mediaType)), tap, extract).then(
+    () => ({ ok: true as const }),
+    (err: unknown) => ({ ok: false as const, err }),
+  );
   let failure: unknown;
   try {
     for await (const entry of extract) {
@@ -394,11 +408,8 @@ export async function applyLayer(dir: string, stream: AsyncIterable<Uint8Array>,
   } finally {
     applier.close();
   }
-  try {
-    await feeding;
-  } catch (err) {
-    failure ??= err;
-  }
+  const fed = await feeding;
+  if (!fed.ok) failure ??= fed.err;
   if (failure !== undefined) {
     if (failure instanceof SkiffError) throw failure;
     const msg = (failure as Error).message ?? String(failure);

@@ -2,7 +2,7 @@
 export * from './types.js';
 export { OverlaySnapshotter, type OverlaySnapshotterOptions } from './overlay/overlay-snapshotter.js';
 export { CopySnapshotter } from './copy/copy-snapshotter.js';
-export { applyLayer, cleanEntryPath, type ApplyLayerOptions, type ApplyLayerResult } from './apply-layer.js';
+export { applyLayer, cleanEntryPath, type ApplyLayerOptions, type ApplyLayerResult, type LayerSource } from './apply-layer.js';
 export { diffTar, type DiffOptions } from './diff.js';
 export { unpackLayer, type UnpackLayerOptions } from './unpack.js';
 export { diskUsage, copyTree } from './fs-tree.js';

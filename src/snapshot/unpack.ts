@@ -5,14 +5,14 @@
 
 import { randomBytes } from 'node:crypto';
 import { SkiffError } from '../base/index.js';
-import { applyLayer, type ApplyLayerResult } from './apply-layer.js';
+import { applyLayer, type ApplyLayerResult, type LayerSource } from './apply-layer.js';
 import { applyTargetOf, type Labels, type Snapshotter } from './types.js';
 
 export interface UnpackLayerOptions {
   /** Name of the committed snapshot to create (usually the chainID). */
   name: string;
   parent?: string;
-  layer: AsyncIterable<Uint8Array>;
+  layer: LayerSource;
   mediaType?: string;
   /** When given, a different diffID fails with DataLoss and nothing is committed. */
   expectedDiffId?: string;
