@@ -53,7 +53,7 @@ export function diffTar(dir: string, opts: DiffOptions): Readable {
   const put = (header: tar.Header | (Partial<tar.Header> & { name: string }), body?: string): Promise<void> =>
     new Promise((resolve, reject) => {
       const done = (err?: Error | null): void => (err ? reject(err) : resolve());
-      if (body === undefined) pack.entry(header, done);
+      if (body === undefined) pack.entry(header, Buffer.alloc(0), done);
       else {
         const sink = pack.entry(header, done);
         pipeline(createReadStream(body), sink as unknown as NodeJS.WritableStream).catch(reject);

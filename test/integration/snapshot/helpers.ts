@@ -3,7 +3,7 @@ import { lstat, readdir, readFile, readlink, mkdtemp, rm } from 'node:fs/promise
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
+import { cleanupFor, type Cleanup } from '../../helpers/cleanup.js';
 import { llistxattr, lgetxattr } from '../../../src/sys/index.js';
 
 export interface TreeOptions {
@@ -45,8 +45,11 @@ export async function fingerprint(dir: string, opts: TreeOptions = {}): Promise<
   return out;
 }
 
-export async function tempDir(t: TestContext, prefix: string): Promise<string> {
+/** A temp dir removed by `cleanup` (which runs newest first, so mounts inside go before it). */
+export async function tempDir(cleanup: Cleanup, prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  cleanup.add(() => rm(dir, { recursive: true, force: true }), `rm ${dir}`);
   return dir;
 }
+
+export { cleanupFor, type Cleanup };
