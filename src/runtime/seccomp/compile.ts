@@ -1,257 +1,126 @@
-// OCI linux.seccomp → classic BPF, with libseccomp's semantics where runc relies on them:
-// - the filter checks the audit arch first; an arch not listed gets KILL_PROCESS (libseccomp's
-//   bad-arch default kills too); on x86_64, x32 syscall numbers (bit 30) are judged by the x32 rules
-//   only when SCMP_ARCH_X32 is listed, else they are killed as a foreign arch;
-// - rules are tried in the order given; a rule matches when all its argument comparisons hold (AND);
-//   the first matching rule decides, otherwise the default action;
-// - unknown syscall names are skipped with a warning (libseccomp cannot resolve them either);
-// - 64-bit argument comparisons are done on the high and low 32-bit halves, unsigned.
-// Pure: no I/O.
+// OCI linux.seccomp → a classic BPF program for seccomp(SECCOMP_SET_MODE_FILTER), with runc's
+// semantics (rules.ts says which) and these choices:
+// - architectures: the native one (x86_64) is always in the filter; SCMP_ARCH_X86 and SCMP_ARCH_X32
+//   may be added; the others cannot occur on an x86_64 kernel and are refused by name. A syscall
+//   from an arch not in the filter, or an x32 syscall (bit 30) when X32 is not listed, gets
+//   libseccomp's default bad-arch action, SCMP_ACT_KILL (kill the thread);
+// - -ENOSYS for syscalls newer than the profile (runc patchbpf): unless the default action lets
+//   syscalls through (ALLOW, LOG, TRACE) or already is ERRNO(ENOSYS), a number above the highest
+//   syscall the profile names on that arch returns ENOSYS, so that programs fall back from, say,
+//   clone3 or openat2 instead of failing with EPERM. Unlike runc, the native arch counts even when
+//   `architectures` is empty;
+// - flags: TSYNC, LOG and SPEC_ALLOW; when `flags` is absent, SPEC_ALLOW as runc does (an explicit
+//   empty list means none). NEW_LISTENER, TSYNC_ESRCH and WAIT_KILLABLE_RECV belong to seccomp
+//   notify, which is refused.
+// Pure.
 
 import { invalidArgument, notImplemented } from '../../base/index.js';
-import type { LinuxSeccomp, LinuxSeccompArg, SeccompAction } from '../../oci/index.js';
-import { Assembler, BPF, BPF_MAXINSNS } from './bpf.js';
-import { SYSCALLS_I386, SYSCALLS_X86_64, SYSCALLS_X32 } from './syscall-tables.js';
+import type { LinuxSeccomp } from '../../oci/index.js';
+import { actionValue, isPermissive } from './actions.js';
+import { ARCHES, FOREIGN_ARCHES, NATIVE_ARCH, type ArchDef, type ArchName } from './arches.js';
+import { BPF_MAXINSNS } from './bpf.js';
+import { emitFilter } from './emit.js';
+import { ENOSYS, SECCOMP_FILTER_FLAG, SECCOMP_RET } from './kernel-abi.js';
+import { buildRules } from './rules.js';
 
-const RET = {
-  KILL_PROCESS: 0x80000000,
-  KILL_THREAD: 0x00000000,
-  TRAP: 0x00030000,
-  ERRNO: 0x00050000,
-  TRACE: 0x7ff00000,
-  LOG: 0x7ffc0000,
-  ALLOW: 0x7fff0000,
-} as const;
-
-const EPERM = 1;
-
-const AUDIT_ARCH_X86_64 = 0xc000003e;
-const AUDIT_ARCH_I386 = 0x40000003;
-const X32_SYSCALL_BIT = 0x40000000;
-
-const SECCOMP_DATA = { nr: 0, arch: 4, argLow: (i: number) => 16 + 8 * i, argHigh: (i: number) => 20 + 8 * i };
-
-const FILTER_FLAGS: Record<string, number> = {
-  SECCOMP_FILTER_FLAG_TSYNC: 1,
-  SECCOMP_FILTER_FLAG_LOG: 2,
-  SECCOMP_FILTER_FLAG_SPEC_ALLOW: 4,
-};
-
-interface ArchTarget {
-  name: string;
-  audit: number;
-  table: Readonly<Record<string, number>>;
+export interface CompileSeccompOptions {
+  /** The kernel's own architecture; only x86_64 hosts are supported. */
+  nativeArch?: 'x86_64';
 }
 
-const ARCHES: Record<string, ArchTarget> = {
-  SCMP_ARCH_X86_64: { name: 'SCMP_ARCH_X86_64', audit: AUDIT_ARCH_X86_64, table: SYSCALLS_X86_64 },
-  SCMP_ARCH_X86: { name: 'SCMP_ARCH_X86', audit: AUDIT_ARCH_I386, table: SYSCALLS_I386 },
-  SCMP_ARCH_X32: { name: 'SCMP_ARCH_X32', audit: AUDIT_ARCH_X86_64, table: SYSCALLS_X32 },
-};
-
 export interface CompiledSeccomp {
-  /** struct sock_filter[], 8 bytes each. */
+  /** struct sock_filter[] (8 bytes each, little-endian), at most BPF_MAXINSNS instructions. */
   program: Uint8Array;
   /** SECCOMP_FILTER_FLAG_* bits for seccomp(2). */
   flags: number;
+  /** Things skipped or approximated, one line each (unknown syscalls, rule-order caveats). */
   warnings: string[];
 }
 
-function actionValue(action: SeccompAction, errnoRet: number | undefined, field: string): number {
-  switch (action) {
-    case 'SCMP_ACT_ALLOW': return RET.ALLOW;
-    case 'SCMP_ACT_ERRNO': return RET.ERRNO | ((errnoRet ?? EPERM) & 0xffff);
-    case 'SCMP_ACT_KILL':
-    case 'SCMP_ACT_KILL_THREAD': return RET.KILL_THREAD;
-    case 'SCMP_ACT_KILL_PROCESS': return RET.KILL_PROCESS;
-    case 'SCMP_ACT_TRAP': return RET.TRAP;
-    case 'SCMP_ACT_TRACE': return RET.TRACE | ((errnoRet ?? EPERM) & 0xffff);
-    case 'SCMP_ACT_LOG': return RET.LOG;
-    case 'SCMP_ACT_NOTIFY':
-      throw notImplemented(`${field}: SCMP_ACT_NOTIFY is not supported`, { field });
-    default:
-      throw invalidArgument(`${field}: unknown action "${String(action)}"`, { field });
-  }
+const BASE = 'linux.seccomp';
+
+const SUPPORTED_FLAGS: Readonly<Record<string, number>> = {
+  SECCOMP_FILTER_FLAG_TSYNC: SECCOMP_FILTER_FLAG.TSYNC,
+  SECCOMP_FILTER_FLAG_LOG: SECCOMP_FILTER_FLAG.LOG,
+  SECCOMP_FILTER_FLAG_SPEC_ALLOW: SECCOMP_FILTER_FLAG.SPEC_ALLOW,
+};
+
+const NOTIFY_FLAGS: ReadonlySet<string> = new Set([
+  'SECCOMP_FILTER_FLAG_NEW_LISTENER', 'SECCOMP_FILTER_FLAG_TSYNC_ESRCH', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV',
+]);
+
+/** runc treats a profile with neither a default action nor syscalls as "no seccomp". */
+export function isSeccompDisabled(profile: LinuxSeccomp): boolean {
+  return (profile.defaultAction === undefined || (profile.defaultAction as string) === '')
+    && (profile.syscalls === undefined || profile.syscalls === null || profile.syscalls.length === 0);
 }
 
-const hi = (v: bigint): number => Number((v >> 32n) & 0xffffffffn);
-const lo = (v: bigint): number => Number(v & 0xffffffffn);
+export function compileSeccomp(profile: LinuxSeccomp, opts: CompileSeccompOptions = {}): CompiledSeccomp {
+  if (typeof profile !== 'object' || profile === null) throw invalidArgument(`${BASE}: must be an object`, { field: BASE });
+  if (profile.listenerPath !== undefined && profile.listenerPath !== null && profile.listenerPath !== '') {
+    throw notImplemented(`${BASE}.listenerPath: seccomp user notification is not supported`, { field: `${BASE}.listenerPath` });
+  }
+  if (profile.listenerMetadata !== undefined && profile.listenerMetadata !== null && profile.listenerMetadata !== '') {
+    throw notImplemented(`${BASE}.listenerMetadata: seccomp user notification is not supported`, { field: `${BASE}.listenerMetadata` });
+  }
+  const nativeArch = opts.nativeArch ?? 'x86_64';
+  if (nativeArch !== 'x86_64') {
+    throw notImplemented(`${BASE}: seccomp filters are only compiled for x86_64 hosts, not ${String(nativeArch)}`, { field: BASE });
+  }
+  const defaultAction = actionValue(profile.defaultAction, profile.defaultErrnoRet, `${BASE}.defaultAction`, `${BASE}.defaultErrnoRet`);
+  const flags = parseFlags(profile.flags);
+  const arches = parseArches(profile.architectures, NATIVE_ARCH[nativeArch]);
+  const { arches: archRules, warnings } = buildRules(profile.syscalls, arches, defaultAction, BASE);
 
-function toU64(value: unknown, field: string): bigint {
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidArgument(`${field}: must be an integer`, { field });
-  return BigInt.asUintN(64, BigInt(value));
+  const enosys = (SECCOMP_RET.ERRNO | ENOSYS) >>> 0;
+  const program = emitFilter(archRules, {
+    defaultAction,
+    badArchAction: SECCOMP_RET.KILL_THREAD,
+    enosysAction: isPermissive(defaultAction) || defaultAction === enosys ? undefined : enosys,
+  });
+  const count = program.length / 8;
+  if (count > BPF_MAXINSNS) {
+    throw invalidArgument(`${BASE}: the filter needs ${count} BPF instructions, more than the kernel's limit of ${BPF_MAXINSNS}`, {
+      field: BASE, hint: 'merge rules that share an action, or drop argument rules',
+    });
+  }
+  return { program, flags, warnings };
 }
 
-/** Emits the check of one argument comparison; jumps to `fail` when it does not hold. */
-function emitArg(a: Assembler, arg: LinuxSeccompArg, fail: string, field: string): void {
-  if (!Number.isInteger(arg.index) || arg.index < 0 || arg.index > 5) {
-    throw invalidArgument(`${field}.index: must be between 0 and 5`, { field: `${field}.index` });
-  }
-  const v = toU64(arg.value, `${field}.value`);
-  const i = arg.index;
-  const pass = a.label();
-  switch (arg.op) {
-    case 'SCMP_CMP_EQ':
-    case 'SCMP_CMP_NE': {
-      // EQ: both halves equal. NE: either half differs.
-      const onHiMismatch = arg.op === 'SCMP_CMP_EQ' ? fail : pass;
-      a.load(SECCOMP_DATA.argHigh(i));
-      a.jump(BPF.JMP_JEQ_K, hi(v), 'next', onHiMismatch);
-      a.load(SECCOMP_DATA.argLow(i));
-      if (arg.op === 'SCMP_CMP_EQ') a.jump(BPF.JMP_JEQ_K, lo(v), pass, fail);
-      else a.jump(BPF.JMP_JEQ_K, lo(v), fail, pass);
-      break;
-    }
-    case 'SCMP_CMP_MASKED_EQ': {
-      const datum = toU64(arg.valueTwo ?? 0, `${field}.valueTwo`);
-      a.load(SECCOMP_DATA.argHigh(i));
-      a.and(hi(v));
-      a.jump(BPF.JMP_JEQ_K, hi(datum), 'next', fail);
-      a.load(SECCOMP_DATA.argLow(i));
-      a.and(lo(v));
-      a.jump(BPF.JMP_JEQ_K, lo(datum), pass, fail);
-      break;
-    }
-    case 'SCMP_CMP_GT':
-    case 'SCMP_CMP_GE':
-    case 'SCMP_CMP_LT':
-    case 'SCMP_CMP_LE': {
-      // arg > v  ⇔ hi(arg) > hi(v) ∨ (hi(arg) = hi(v) ∧ lo(arg) > lo(v)); the others likewise.
-      const greater = arg.op === 'SCMP_CMP_GT' || arg.op === 'SCMP_CMP_GE';
-      const whenHiGreater = greater ? pass : fail;
-      const whenHiLess = greater ? fail : pass;
-      const cmpLo = a.label();
-      a.load(SECCOMP_DATA.argHigh(i));
-      a.jump(BPF.JMP_JGT_K, hi(v), whenHiGreater, 'next');
-      a.jump(BPF.JMP_JEQ_K, hi(v), cmpLo, whenHiLess);
-      a.place(cmpLo);
-      a.load(SECCOMP_DATA.argLow(i));
-      if (arg.op === 'SCMP_CMP_GT') a.jump(BPF.JMP_JGT_K, lo(v), pass, fail);
-      else if (arg.op === 'SCMP_CMP_GE') a.jump(BPF.JMP_JGE_K, lo(v), pass, fail);
-      else if (arg.op === 'SCMP_CMP_LT') a.jump(BPF.JMP_JGE_K, lo(v), fail, pass);
-      else a.jump(BPF.JMP_JGT_K, lo(v), fail, pass);
-      break;
-    }
-    default:
-      throw invalidArgument(`${field}.op: unknown operator "${String(arg.op)}"`, { field: `${field}.op` });
-  }
-  a.place(pass);
-}
-
-interface Rule {
-  action: number;
-  args: readonly LinuxSeccompArg[];
-  field: string;
-}
-
-export function compileSeccomp(profile: LinuxSeccomp): CompiledSeccomp {
-  const base = 'linux.seccomp';
-  const warnings: string[] = [];
-  if (profile.listenerPath !== undefined && profile.listenerPath !== '') {
-    throw notImplemented(`${base}.listenerPath: seccomp notify is not supported`, { field: `${base}.listenerPath` });
-  }
-  const defaultAction = actionValue(profile.defaultAction, profile.defaultErrnoRet, `${base}.defaultAction`);
-  let flags = 0;
-  for (const [i, f] of (profile.flags ?? []).entries()) {
-    const bit = FILTER_FLAGS[f];
-    if (bit === undefined) throw notImplemented(`${base}.flags[${i}]: "${f}" is not supported`, { field: `${base}.flags` });
-    flags |= bit;
-  }
-  const archNames = new Set(['SCMP_ARCH_X86_64', ...(profile.architectures ?? [])]);
-  for (const [i, name] of (profile.architectures ?? []).entries()) {
-    if (!(name in ARCHES)) throw notImplemented(`${base}.architectures[${i}]: "${name}" is not supported on x86_64`, { field: `${base}.architectures` });
-  }
-  const arches = [...archNames].map((n) => ARCHES[n]!);
-
-  // per arch: syscall number → rules in order
-  const perArch = new Map<string, Map<number, Rule[]>>();
-  for (const arch of arches) perArch.set(arch.name, new Map());
-  for (const [si, sc] of (profile.syscalls ?? []).entries()) {
-    const field = `${base}.syscalls[${si}]`;
-    if (!Array.isArray(sc.names) || sc.names.length === 0) throw invalidArgument(`${field}.names: must not be empty`, { field: `${field}.names` });
-    const action = actionValue(sc.action, sc.errnoRet, `${field}.action`);
-    const args = sc.args ?? [];
-    for (const name of sc.names) {
-      let known = false;
-      for (const arch of arches) {
-        const nr = arch.table[name];
-        if (nr === undefined) continue;
-        known = true;
-        const rules = perArch.get(arch.name)!;
-        const list = rules.get(nr) ?? [];
-        list.push({ action, args, field });
-        rules.set(nr, list);
-      }
-      if (!known) warnings.push(`${field}: unknown syscall "${name}" skipped`);
-    }
-  }
-
-  const a = new Assembler();
-  const sections = new Map<string, string>();
-  const hasX32 = archNames.has('SCMP_ARCH_X32');
-  a.load(SECCOMP_DATA.arch);
-  for (const audit of [...new Set(arches.map((x) => x.audit))]) {
-    const label = a.label();
-    sections.set(String(audit), label);
-    a.jumpIfEqualFar(audit, label);
-  }
-  a.ret(RET.KILL_PROCESS);
-
-  const emitSection = (rules: Map<number, Rule[]>): void => {
-    // A syscall whose first rule has no argument check always ends there: it jumps to one shared
-    // return per action, so a profile of hundreds of plain ALLOWs costs two instructions each.
-    const shared = new Map<number, string>();
-    const blocks: [number, string][] = [];
-    a.load(SECCOMP_DATA.nr);
-    for (const nr of [...rules.keys()].sort((x, y) => x - y)) {
-      const list = rules.get(nr)!;
-      let label: string;
-      if (list[0]!.args.length === 0) {
-        label = shared.get(list[0]!.action) ?? a.label();
-        shared.set(list[0]!.action, label);
-      } else {
-        label = a.label();
-        blocks.push([nr, label]);
-      }
-      a.jumpIfEqualFar(nr, label);
-    }
-    a.ret(defaultAction);
-    for (const [action, label] of shared) {
-      a.place(label);
-      a.ret(action);
-    }
-    for (const [nr, label] of blocks) {
-      a.place(label);
-      for (const rule of rules.get(nr)!) {
-        const fail = a.label();
-        rule.args.forEach((arg, ai) => emitArg(a, arg, fail, `${rule.field}.args[${ai}]`));
-        a.ret(rule.action);
-        a.place(fail);
-        if (rule.args.length === 0) break; // an unconditional rule ends the list
-      }
-      a.ret(defaultAction);
-    }
-  };
-
-  for (const arch of arches) {
-    if (arch.name === 'SCMP_ARCH_X32') continue;
-    a.place(sections.get(String(arch.audit))!);
-    const rules = perArch.get(arch.name)!;
-    if (arch.audit === AUDIT_ARCH_X86_64) {
-      // numbers with the x32 bit belong to the x32 ABI under the same audit arch
-      const x32 = a.label();
-      a.load(SECCOMP_DATA.nr);
-      a.jumpFar(BPF.JMP_JGE_K, X32_SYSCALL_BIT, x32);
-      emitSection(rules);
-      a.place(x32);
-      if (hasX32) emitSection(perArch.get('SCMP_ARCH_X32')!);
-      else a.ret(RET.KILL_PROCESS);
+function parseFlags(flags: readonly string[] | undefined | null): number {
+  if (flags === undefined || flags === null) return SECCOMP_FILTER_FLAG.SPEC_ALLOW;
+  if (!Array.isArray(flags)) throw invalidArgument(`${BASE}.flags: must be an array`, { field: `${BASE}.flags` });
+  let bits = 0;
+  for (const [i, flag] of flags.entries()) {
+    const field = `${BASE}.flags[${i}]`;
+    const bit = typeof flag === 'string' ? SUPPORTED_FLAGS[flag] : undefined;
+    if (bit !== undefined) {
+      bits |= bit;
+    } else if (NOTIFY_FLAGS.has(flag)) {
+      throw notImplemented(`${field}: ${flag} is not supported (seccomp user notification)`, { field });
     } else {
-      emitSection(rules);
+      throw invalidArgument(`${field}: unknown flag ${JSON.stringify(flag)}`, { field });
     }
   }
-  if (a.length > BPF_MAXINSNS) {
-    throw invalidArgument(`${base}: the filter needs ${a.length} instructions, more than the kernel's ${BPF_MAXINSNS}`, { field: base });
+  return bits;
+}
+
+function parseArches(names: readonly string[] | undefined | null, native: ArchName): ArchDef[] {
+  if (names !== undefined && names !== null && !Array.isArray(names)) {
+    throw invalidArgument(`${BASE}.architectures: must be an array`, { field: `${BASE}.architectures` });
   }
-  return { program: a.assemble(), flags, warnings };
+  const chosen = new Set<ArchName>([native]);
+  for (const [i, name] of (names ?? []).entries()) {
+    const field = `${BASE}.architectures[${i}]`;
+    if (typeof name === 'string' && Object.hasOwn(ARCHES, name)) {
+      chosen.add(name as ArchName);
+    } else if (FOREIGN_ARCHES.has(name)) {
+      throw notImplemented(`${field}: ${name} is not supported on an x86_64 host`, {
+        field, hint: 'list only SCMP_ARCH_X86_64, SCMP_ARCH_X86 and SCMP_ARCH_X32',
+      });
+    } else {
+      throw invalidArgument(`${field}: unknown architecture ${JSON.stringify(name)}`, { field });
+    }
+  }
+  return [...chosen].map((n) => ARCHES[n]);
 }

@@ -1,1 +1,4 @@
-export { compileSeccomp, type CompiledSeccomp } from './compile.js';
+// Seccomp: OCI linux.seccomp → classic BPF for the shim to load. Pure.
+export { compileSeccomp, isSeccompDisabled, type CompiledSeccomp, type CompileSeccompOptions } from './compile.js';
+export { BPF_MAXINSNS } from './bpf.js';
+export { AUDIT_ARCH, SECCOMP_FILTER_FLAG, SECCOMP_RET } from './kernel-abi.js';
