@@ -2,7 +2,7 @@
 // lower rank and from its own layer; only `index.ts` of another layer may be imported; files marked
 // pure may not reach Node I/O or sys/.
 const ranks = {
-  base: 0, oci: 0,
+  base: -1, oci: 0,
   sys: 1,
   store: 2, content: 2, runtime: 2,
   registry: 3, snapshot: 3, network: 3, volume: 3,

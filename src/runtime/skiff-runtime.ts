@@ -9,13 +9,13 @@ import { SkiffError, conflict, failedPrecondition, invalidArgument, isCode, notF
 import type { Logger } from '../base/index.js';
 import { silentLogger } from '../base/index.js';
 import type { LinuxResources, Process, Spec, State, ContainerStatus } from '../oci/index.js';
-import { OCI_VERSION } from '../oci/index.js';
+import { OCI_VERSION, validateRuntimeSpec } from '../oci/index.js';
 import { mkfifo, openPath, closeFd, writeFileAtomicSync, readFileInRoot } from '../sys/index.js';
 import {
   createCgroupManager, detectCgroupLayout, readCgroupMounts, resolveCgroupPath, type CgroupLayout, type CgroupManager,
 } from './cgroups/index.js';
 import { encodePlan, describePlan } from './plan-codec.js';
-import { compileSeccomp } from './seccomp/index.js';
+import { compileSeccomp, isSeccompDisabled } from './seccomp/index.js';
 import {
   planContainer, planExec, effectiveResources, NAMESPACES, SYNC_POINT, type CgroupMountPoint, type LaunchPlan, type SupportedNamespace,
 } from './planner/index.js';
@@ -87,7 +87,7 @@ export class SkiffRuntime {
     validateContainerId(id);
     if (this.states.exists(id)) throw conflict('container with given ID already exists');
     const bundle = resolve(o.bundle);
-    const spec = readSpec(bundle);
+    const spec = readSpec(bundle, (w) => this.log.warn({ container: id }, w));
     const rootfs = resolve(bundle, spec.root?.path ?? '');
     if (!spec.root?.path || !existsSync(rootfs)) {
       throw invalidArgument(`root.path: rootfs (${rootfs}) does not exist`, { field: 'root.path' });
@@ -140,7 +140,7 @@ export class SkiffRuntime {
         consoleSocket = await connectUnix(o.consoleSocket);
         consoleSocketFd = addFd(consoleSocket);
       }
-      const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
+      const seccomp = this.seccompOf(spec, id);
       const state = this.ociState(id, bundle, 'creating', 0, spec);
       const plan = planContainer(spec, {
         rootfs,
@@ -388,7 +388,7 @@ export class SkiffRuntime {
         consoleSocket = await connectUnix(o.consoleSocket);
       }
       const consoleSocketFd = consoleSocket ? addFd(consoleSocket) : undefined;
-      const seccomp = s.config.linux?.seccomp ? compileSeccomp(s.config.linux.seccomp) : undefined;
+      const seccomp = this.seccompOf(s.config, id);
       const plan: LaunchPlan = planExec(withHome(o.process, `/proc/${s.pid}/root`), {
         joinFds, preserveFds, consoleSocketFd,
         seccomp: seccomp ? { program: seccomp.program, flags: seccomp.flags } : undefined,
@@ -421,6 +421,14 @@ export class SkiffRuntime {
 
   // ---- helpers ----
 
+  private seccompOf(spec: Spec, id: string): { program: Uint8Array; flags: number } | undefined {
+    const profile = spec.linux?.seccomp;
+    if (!profile || isSeccompDisabled(profile)) return undefined;
+    const compiled = compileSeccomp(profile);
+    for (const w of compiled.warnings) this.log.debug({ container: id }, w);
+    return { program: compiled.program, flags: compiled.flags };
+  }
+
   private showPlan(plan: LaunchPlan): void {
     if (!this.opts.onPlan) return;
     const lines = describePlan(plan.ops).split('\n');
@@ -439,7 +447,7 @@ export class SkiffRuntime {
   }
 }
 
-function readSpec(bundle: string): Spec {
+function readSpec(bundle: string, warn: (w: string) => void): Spec {
   const path = join(bundle, 'config.json');
   let text: string;
   try {
@@ -455,7 +463,9 @@ function readSpec(bundle: string): Spec {
     throw invalidArgument(`${path}: invalid JSON: ${(err as Error).message}`, { path });
   }
   if (typeof raw !== 'object' || raw === null) throw invalidArgument(`${path}: not a JSON object`, { path });
-  return raw as Spec;
+  const { spec, warnings } = validateRuntimeSpec(raw, { hostHasApparmor: existsSync('/sys/kernel/security/apparmor'), hostHasSelinux: existsSync('/sys/fs/selinux/enforce') });
+  for (const w of warnings) warn(w);
+  return spec;
 }
 
 /** runc resolves relative bind sources against the bundle. */

@@ -5,7 +5,7 @@
 import { appendFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SkiffError, invalidArgument } from '../../base/index.js';
+import { SkiffError, invalidArgument, type Logger } from '../../base/index.js';
 import { SkiffRuntime } from '../../runtime/index.js';
 import { parseArgs, str, bool, type FlagSpec } from './args.js';
 import { commands } from './commands.js';
@@ -45,6 +45,30 @@ function logLine(format: string, level: string, msg: string): string {
   return `time="${time}" level=${level} msg=${JSON.stringify(msg)}\n`;
 }
 
+/** runc's logrus conventions: warnings and (with --debug) debug lines to stderr or the --log file. */
+function cliLogger(logFile: string | undefined, format: string, debug: boolean): Logger {
+  const write = (level: string, msg: string): void => {
+    const line = logLine(format, level, msg);
+    if (logFile !== undefined) {
+      try {
+        appendFileSync(logFile, line);
+        return;
+      } catch {
+        /* fall back to stderr */
+      }
+    }
+    process.stderr.write(line);
+  };
+  const logger: Logger = {
+    debug: (_f, msg) => (debug ? write('debug', msg) : undefined),
+    info: (_f, msg) => (debug ? write('info', msg) : undefined),
+    warn: (_f, msg) => write('warning', msg),
+    error: (_f, msg) => write('error', msg),
+    child: () => logger,
+  };
+  return logger;
+}
+
 async function main(argv: string[]): Promise<number> {
   // global flags come before the command
   let i = 0;
@@ -76,6 +100,7 @@ async function main(argv: string[]): Promise<number> {
       shimPath: process.env.SKIFF_SHIM ?? join(repoRoot, 'native', 'build', 'skiff-shim'),
       cgroupParent: process.env.SKIFF_CGROUP_PARENT,
       onPlan: bool(global, 'debug') ? (text) => process.stderr.write(`launch plan:\n${text}\n`) : undefined,
+      logger: cliLogger(logFile, logFormat, bool(global, 'debug')),
     });
     return await command(runtime, rest, { defaultSpec, features });
   } catch (err) {

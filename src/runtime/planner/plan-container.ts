@@ -4,7 +4,7 @@
 
 import { notImplemented, invalidArgument } from '../../base/index.js';
 import type { Spec, Process, Hook, Mount } from '../../oci/index.js';
-import { capabilityMask, rlimitResource, parseMountOptions } from './oci-tables.js';
+import { capabilityMask, rlimitResource, parseMountOptions } from '../../oci/index.js';
 import type { PlanOp } from '../plan-ops.js';
 import { PlanBuilder } from './builder.js';
 import {
@@ -66,7 +66,7 @@ function processOps(
   (process.rlimits ?? []).forEach((rl, i) => {
     b.add(`process.rlimits[${i}] (${rl.type})`, {
       op: 'SETRLIMIT',
-      resource: rlimitResource(rl.type),
+      resource: rlimitOrThrow(rl.type, i),
       soft: BigInt(rl.soft),
       hard: BigInt(rl.hard),
     });
@@ -108,6 +108,12 @@ function processOps(
   // With no_new_privs the filter goes last, so the fewest syscalls of ours run under it.
   if (opts.seccomp && nnp) b.add('linux.seccomp', { op: 'SECCOMP', program: opts.seccomp.program, flags: opts.seccomp.flags });
   b.add('process.args', { op: 'EXECVE', path: args[0]!, argv: args, envp: process.env ?? [], searchPath });
+}
+
+function rlimitOrThrow(type: string, i: number): number {
+  const n = rlimitResource(type);
+  if (n === undefined) throw invalidArgument(`process.rlimits[${i}].type: unknown rlimit "${type}"`, { field: `process.rlimits[${i}].type` });
+  return n;
 }
 
 function joinPath(dir: string, name: string): string {
@@ -163,6 +169,9 @@ function mountOps(b: PlanBuilder, spec: Spec, prep: PreparedContainer, newCgroup
     const parsed = parseMountOptions(m.options ?? []);
     if (parsed.extensions.length > 0) {
       throw notImplemented(`mounts[${i}].options: "${parsed.extensions[0]}" is not supported`, { field: `mounts[${i}].options` });
+    }
+    if (parsed.recAttrSet !== 0 || parsed.recAttrClr !== 0) {
+      throw notImplemented(`mounts[${i}].options: recursive mount attributes (rro, rnosuid, …) are not supported`, { field: `mounts[${i}].options` });
     }
     const isBind = (parsed.flags & MS.BIND) !== 0 || m.type === 'bind';
     const dest = m.destination;
