@@ -7,7 +7,7 @@
 // /sys/fs/cgroup/unified unmounted: the worker's own set-up is not counted against crun.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync, openSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,7 +15,7 @@ import { busyboxRootfs } from '../test/fixtures/busybox-rootfs.js';
 import { runcDefaultSpec } from '../test/helpers/bundle.js';
 import { repoRoot } from '../test/helpers/repo.js';
 import {
-  planContainer, encodePlan, ShimProcess, type PreparedContainer,
+  planContainer, encodePlan, ShimProcess, sealedShimImage, type PreparedContainer,
 } from '../src/runtime/index.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
@@ -32,9 +32,14 @@ const median = (xs: number[]): number => {
 
 function timeCmd(cmd: string, args: string[]): number {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // no pipes: after `create` the container's init holds its stdio until `start`, and spawnSync
+  // would wait for that EOF
+  const errFile = join(tmpdir(), `skiff-bench-stderr-${process.pid}`);
+  const errFd = openSync(errFile, 'w');
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', errFd] });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr?.toString()}`);
+  closeSync(errFd);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${readFileSync(errFile, 'utf8')}`);
   return ms;
 }
 
@@ -48,8 +53,8 @@ class CrunWorker {
       const { spawnSync } = require('node:child_process');
       require('node:readline').createInterface({ input: process.stdin }).on('line', (line) => {
         const cmds = JSON.parse(line); const t0 = process.hrtime.bigint(); let err = '';
-        for (const args of cmds) { const r = spawnSync('crun', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-          if (r.status !== 0) { err = 'crun ' + args.join(' ') + ': ' + r.stderr; break; } }
+        for (const args of cmds) { const r = spawnSync('crun', args, { stdio: 'ignore' });
+          if (r.status !== 0) { err = 'crun ' + args.join(' ') + ': exit ' + r.status; break; } }
         process.stdout.write(JSON.stringify({ ms: Number(process.hrtime.bigint() - t0) / 1e6, err }) + '\\n');
       });`;
     this.child = spawn('unshare', ['-m', 'sh', '-c', `umount /sys/fs/cgroup/unified 2>/dev/null; exec node -e "$0"`, script], {
@@ -71,9 +76,9 @@ class CrunWorker {
   }
 }
 
-function pss(pid: number): number {
+function pss(pid: number, field = 'Pss'): number {
   const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const m = /^Pss:\s+(\d+) kB/m.exec(text);
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
   return m ? Number(m[1]) : NaN;
 }
 
@@ -104,12 +109,14 @@ async function main(): Promise<void> {
 
     const run = { skiff: [] as number[], runc: [] as number[], crun: [] as number[] };
     const cycle = { skiff: [] as number[], runc: [] as number[], crun: [] as number[] };
+    // ids (and so cgroup paths) unique to this run
+    const tag = `bench${process.pid}`;
     for (let i = 0; i < ROUNDS; i++) {
-      const id = `b${i}`;
+      const id = `${tag}-r${i}`;
       run.skiff.push(timeCmd(SKIFF, ['--root', roots.skiff, 'run', '--bundle', bundle, id]));
       run.runc.push(timeCmd('runc', ['--root', roots.runc, 'run', '--bundle', bundle, id]));
       if (crun) run.crun.push(await crun.time([['--root', roots.crun, 'run', '--bundle', bundle, id]]));
-      const cid = `c${i}`;
+      const cid = `${tag}-c${i}`;
       cycle.skiff.push(timeCmd(SKIFF, ['--root', roots.skiff, 'create', '--bundle', bundle, cid]) +
         timeCmd(SKIFF, ['--root', roots.skiff, 'start', cid]) + timeCmd(SKIFF, ['--root', roots.skiff, 'delete', '--force', cid]));
       cycle.runc.push(timeCmd('runc', ['--root', roots.runc, 'create', '--bundle', bundle, cid]) +
@@ -138,7 +145,6 @@ async function main(): Promise<void> {
     say(`Node start-up alone (node -e 0): ${nodeAlone.toFixed(1)} ms; skiff-runtime --version (Node + CLI modules): ${cliNoop.toFixed(1)} ms.`);
 
     // ---- memory of idle monitors ----
-    const shims: ShimProcess[] = [];
     const skiffPss: number[] = [];
     const idleSpec = runcDefaultSpec();
     idleSpec.root = { path: rootfs, readonly: true };
@@ -147,17 +153,28 @@ async function main(): Promise<void> {
     idleSpec.mounts = idleSpec.mounts!.filter((m) => m.type !== 'cgroup');
     idleSpec.linux!.resources = undefined;
     const prep: PreparedContainer = { rootfs, bindSourceIsDir: new Map(), joinFds: new Map(), preserveFds: 0, cgroupMounts: [], noPivot: false, hookState: '{}' };
-    for (let i = 0; i < IDLE; i++) {
-      const plan = planContainer(idleSpec, prep, { mode: 'shim', relayConsole: false, exitFile: join(work, `exit-${i}`), controlSocket: join(work, `s-${i}.sock`) });
-      const shim = new ShimProcess({ shimPath: SHIM, plan: encodePlan(plan.ops), stdio: ['ignore', 'ignore', 'ignore'], preservedFds: [], extraFds: [], detached: true, onSync: async () => {} });
-      await shim.launched;
-      shims.push(shim);
-    }
-    for (const s of shims) skiffPss.push(pss(s.child.pid!));
-    for (const s of shims) {
-      process.kill(s.pid, 'SIGKILL');
-      await s.waitExit();
-    }
+    // each shim copying itself into a private sealed memfd (the skiff-runtime CLI case), then all
+    // shims exec'd from one shared sealed image (the skiffd case)
+    const measureShims = async (shimPath: string, tag: string): Promise<{ pss: number[]; shmem: number }> => {
+      const shims: ShimProcess[] = [];
+      for (let i = 0; i < IDLE; i++) {
+        const plan = planContainer(idleSpec, prep, { mode: 'shim', relayConsole: false, exitFile: join(work, `exit-${tag}-${i}`), controlSocket: join(work, `s-${tag}-${i}.sock`) });
+        const shim = new ShimProcess({ shimPath, plan: encodePlan(plan.ops), stdio: ['ignore', 'ignore', 'ignore'], preservedFds: [], extraFds: [], detached: true, onSync: async () => {} });
+        await shim.launched;
+        shims.push(shim);
+      }
+      const out = { pss: shims.map((s) => pss(s.child.pid!)), shmem: median(shims.map((s) => pss(s.child.pid!, 'Pss_Shmem'))) };
+      for (const s of shims) {
+        process.kill(s.pid, 'SIGKILL');
+        await s.waitExit();
+      }
+      return out;
+    };
+    const privateCopies = await measureShims(SHIM, 'private');
+    const image = sealedShimImage(SHIM);
+    const shared = await measureShims(image.path, 'shared');
+    image.close();
+    skiffPss.push(...shared.pss);
 
     const conmonPss: number[] = [];
     const conmons: number[] = [];
@@ -182,8 +199,12 @@ async function main(): Promise<void> {
     for (let i = 0; i < IDLE; i++) spawnSync('runc', ['--root', runcRoot, 'delete', '--force', `m${i}`]);
 
     say('');
-    say(`Idle monitor memory, ${IDLE} containers each: skiff-shim Pss median ${median(skiffPss)} kB (total ${skiffPss.reduce((a, b) => a + b, 0)} kB); ` +
-      `conmon Pss median ${median(conmonPss)} kB (total ${conmonPss.reduce((a, b) => a + b, 0)} kB); ratio skiff/conmon ${(median(skiffPss) / median(conmonPss)).toFixed(2)}.`);
+    const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+    say('| idle monitors (Pss, smaps_rollup) | median per monitor | total for ' + IDLE + ' | ratio to conmon |');
+    say('|---|---|---|---|');
+    say(`| skiff-shim, one shared sealed image (skiffd) | ${median(skiffPss)} kB | ${sum(skiffPss)} kB | ${(median(skiffPss) / median(conmonPss)).toFixed(2)} |`);
+    say(`| skiff-shim, private sealed copy each (CLI) | ${median(privateCopies.pss)} kB (${privateCopies.shmem} kB of it the memfd copy) | ${sum(privateCopies.pss)} kB | ${(median(privateCopies.pss) / median(conmonPss)).toFixed(2)} |`);
+    say(`| conmon 2.1.6 (with runc) | ${median(conmonPss)} kB | ${sum(conmonPss)} kB | 1.00 |`);
   } finally {
     crun?.close();
     rmSync(work, { recursive: true, force: true });

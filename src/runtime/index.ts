@@ -6,3 +6,4 @@ export { PLAN_OPS, type PlanOp } from './plan-ops.js';
 export { planContainer, planExec, type LaunchPlan, type PreparedContainer, type ShimOptions } from './planner/index.js';
 export { ShimProcess, ShimStepError, exitCodeOf, encodeMessage, MSG } from './shim-process.js';
 export * as cgroups from './cgroups/index.js';
+export { sealedShimImage } from './shim-image.js';

@@ -9,3 +9,4 @@ export * from './mount.js';
 export * from './mknod.js';
 export * from './xattr.js';
 export * from './path-in-root.js';
+export * from './memfd.js';

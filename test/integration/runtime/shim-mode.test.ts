@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
-  planContainer, encodePlan, ShimProcess, encodeMessage, MSG, type PreparedContainer,
+  planContainer, encodePlan, ShimProcess, encodeMessage, MSG, sealedShimImage, type PreparedContainer,
 } from '../../../src/runtime/index.js';
 import { runcDefaultSpec } from '../../helpers/bundle.js';
 import { busyboxRootfs } from '../../fixtures/busybox-rootfs.js';
@@ -47,14 +47,14 @@ function ask(path: string, kind: number, a = 0): Promise<{ kind: number; a: numb
   });
 }
 
-async function startShim(cleanup: Cleanup, spec: Spec) {
+async function startShim(cleanup: Cleanup, spec: Spec, shimPath = SHIM) {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-shim-'));
   cleanup.add(() => rmSync(dir, { recursive: true, force: true }), `rm ${dir}`);
   const controlSocket = join(dir, 'shim.sock');
   const exitFile = join(dir, 'exit');
   const plan = planContainer(spec, prep(await busyboxRootfs()), { mode: 'shim', relayConsole: false, controlSocket, exitFile });
   const shim = new ShimProcess({
-    shimPath: SHIM, plan: encodePlan(plan.ops), stdio: ['ignore', 'ignore', 'ignore'], preservedFds: [], extraFds: [],
+    shimPath, plan: encodePlan(plan.ops), stdio: ['ignore', 'ignore', 'ignore'], preservedFds: [], extraFds: [],
     detached: true, onSync: async () => {},
   });
   cleanup.add(() => killPid(shim.child.pid!), 'kill shim');
@@ -91,6 +91,19 @@ test('CVE-2019-5736: the shim and its children run from a sealed memfd, never th
   // the sealed memfd cannot be opened for writing even by root
   const r = spawnSync('sh', ['-c', `exec 3>>/proc/${shim.child.pid}/exe`], { encoding: 'utf8' });
   assert.notEqual(r.status, 0, 'writing to the shim\'s exe must fail');
+});
+
+test('shims exec\'d from one shared sealed image run from it and cannot write it', async (t) => {
+  const cleanup = cleanupFor(t);
+  const image = sealedShimImage(SHIM);
+  cleanup.add(() => image.close());
+  const a = await startShim(cleanup, specRunning(['sleep', '1000']), image.path);
+  const b = await startShim(cleanup, specRunning(['sleep', '1000']), image.path);
+  for (const { shim } of [a, b]) assert.match(readlinkSync(`/proc/${shim.child.pid}/exe`), /^\/memfd:skiff-shim/);
+  const inode = (pid: number): number => statSync(`/proc/${pid}/exe`).ino;
+  assert.equal(inode(a.shim.child.pid!), inode(b.shim.child.pid!), 'both shims map the same image');
+  const r = spawnSync('sh', ['-c', `exec 3>>${image.path}`], { encoding: 'utf8' });
+  assert.notEqual(r.status, 0, 'the sealed image cannot be opened for writing');
 });
 
 test('CVE-2024-21626: the container sees only fds 0-2, and a cwd outside the root is refused', async (t) => {
