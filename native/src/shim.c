@@ -414,19 +414,15 @@ int main(int argc, char **argv) {
     tell(&s, MSG_ERROR, -1, ECHILD, 0);
     return 1;
   }
+  /* EOF without an error report: the init exec'd (its end is close-on-exec). A fast container may
+   * already have exited too; that is a normal run, reported as exec'd and then exited. */
+  tell(&s, MSG_EXECED, 0, 0, 0);
+  if (s.mode == MODE_CREATE) return 0;
   int status;
-  pid_t w = waitpid(s.c2, &status, WNOHANG);
-  if (w == s.c2) {
+  if (waitpid(s.c2, &status, WNOHANG) == s.c2) {
     s.exited = 1;
     s.status = status;
-    if (s.mode == MODE_CREATE) {
-      tell(&s, MSG_EXITED, status, 0, 0);
-      return 1;
-    }
-  } else {
-    tell(&s, MSG_EXECED, 0, 0, 0);
   }
-  if (s.mode == MODE_CREATE) return 0;
   if (s.mode == MODE_SHIM) setsid();
   return monitor(&s, sigfd);
 }

@@ -43,6 +43,16 @@ mount -t devpts -o newinstance,ptmxmode=0666 devpts $r/dev/pts
 mount -t tmpfs -o mode=1777 tmpfs $r/dev/shm
 mount -t tmpfs -o mode=1777 tmpfs $r/tmp
 mount -t tmpfs -o mode=755 tmpfs $r/run
+# A checkout under one of those fresh tmpfs (CI may clone into /tmp) is put back, writable above
+# the read-only host copy.
+repo=$(. /vm.env && printf %s "$SKIFF_VM_REPO")
+case "$repo" in
+  /tmp/* | /run/*)
+    mkdir -p /rw/repo-upper /rw/repo-work "$r$repo"
+    mount -t overlay -o "lowerdir=/lower$repo,upperdir=/rw/repo-upper,workdir=/rw/repo-work" overlay "$r$repo" \
+      || die "overlay mount of the checkout $repo failed"
+    ;;
+esac
 hostname skiff-cgroup2-vm
 # Like systemd on a v2 host: every controller is available to the children of the root cgroup.
 for c in $(cat $r/sys/fs/cgroup/cgroup.controllers); do

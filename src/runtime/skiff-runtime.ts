@@ -159,14 +159,7 @@ export class SkiffRuntime {
         relayConsole: spec.process?.terminal === true && o.consoleSocket === undefined,
       });
 
-      this.showPlan(plan);
-      shim = new ShimProcess({
-        shimPath: this.opts.shimPath,
-        plan: encodePlan(plan.ops),
-        stdio: ['inherit', 'inherit', 'inherit'],
-        preservedFds: Array.from({ length: preserveFds }, (_, i) => 3 + i),
-        extraFds,
-        detached: false,
+      shim = this.spawnShim(plan, preserveFds, extraFds, {
         onSync: async (point, pid) => {
           if (point === SYNC_POINT.PREPARE) {
             writeIdMappings(spec, pid);
@@ -394,14 +387,7 @@ export class SkiffRuntime {
         seccomp: seccomp ? { program: seccomp.program, flags: seccomp.flags } : undefined,
       }, { mode: o.detach ? 'create' : 'foreground', relayConsole: o.process.terminal === true && o.consoleSocket === undefined });
       const cgroup = this.cgroupOf(s);
-      this.showPlan(plan);
-      shim = new ShimProcess({
-        shimPath: this.opts.shimPath,
-        plan: encodePlan(plan.ops),
-        stdio: ['inherit', 'inherit', 'inherit'],
-        preservedFds: Array.from({ length: preserveFds }, (_, i) => 3 + i),
-        extraFds,
-        detached: false,
+      shim = this.spawnShim(plan, preserveFds, extraFds, {
         onSync: async (_point, pid) => cgroup.addProcess(pid),
         onInitPid: onPid,
       });
@@ -420,6 +406,25 @@ export class SkiffRuntime {
   }
 
   // ---- helpers ----
+
+  /** Starts the shim on `plan` with this process's stdio, the preserved fds and the plan's extra fds. */
+  private spawnShim(
+    plan: LaunchPlan,
+    preserveFds: number,
+    extraFds: (number | Socket)[],
+    handlers: { onSync: (point: number, pid: number) => Promise<void>; onInitPid?: ((pid: number) => void) | undefined },
+  ): ShimProcess {
+    this.showPlan(plan);
+    return new ShimProcess({
+      shimPath: this.opts.shimPath,
+      plan: encodePlan(plan.ops),
+      stdio: ['inherit', 'inherit', 'inherit'],
+      preservedFds: Array.from({ length: preserveFds }, (_, i) => 3 + i),
+      extraFds,
+      detached: false,
+      ...handlers,
+    });
+  }
 
   private seccompOf(spec: Spec, id: string): { program: Uint8Array; flags: number } | undefined {
     const profile = spec.linux?.seccomp;

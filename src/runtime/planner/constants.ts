@@ -11,22 +11,8 @@ export const CLONE = {
   NEWTIME: 0x00000080,
 } as const;
 
-export const MS = {
-  RDONLY: 0x1,
-  NOSUID: 0x2,
-  NODEV: 0x4,
-  NOEXEC: 0x8,
-  REMOUNT: 0x20,
-  BIND: 0x1000,
-  MOVE: 0x2000,
-  REC: 0x4000,
-  UNBINDABLE: 0x20000,
-  PRIVATE: 0x40000,
-  SLAVE: 0x80000,
-  SHARED: 0x100000,
-} as const;
+export { MS, MS_PROPAGATION as PROPAGATION_FLAGS, MNT_DETACH } from '../../oci/index.js';
 
-export const PROPAGATION_FLAGS = MS.UNBINDABLE | MS.PRIVATE | MS.SLAVE | MS.SHARED;
 
 export const PR = {
   SET_PDEATHSIG: 1,
@@ -34,7 +20,6 @@ export const PR = {
   SET_NO_NEW_PRIVS: 38,
 } as const;
 
-export const MNT_DETACH = 2;
 
 /** The namespace types of the spec, the clone flag of each, and the /proc/<pid>/ns name. */
 export const NAMESPACES = {

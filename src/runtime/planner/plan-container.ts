@@ -13,8 +13,7 @@ import {
 } from './constants.js';
 import type { LaunchPlan, PreparedContainer, ShimOptions } from './types.js';
 
-const REMOUNT_ATTRS = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC | 0x400 /* NOATIME */ | 0x800 /* NODIRATIME */ |
-  0x200000 /* RELATIME */ | 0x1000000 /* STRICTATIME */;
+const REMOUNT_ATTRS = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.NOATIME | MS.NODIRATIME | MS.RELATIME | MS.STRICTATIME;
 
 function shimOps(b: PlanBuilder, shim: ShimOptions): void {
   b.add('runtime', { op: 'P_MODE', mode: P_MODE[shim.mode === 'create' ? 'CREATE' : shim.mode === 'foreground' ? 'FOREGROUND' : 'SHIM'] });
