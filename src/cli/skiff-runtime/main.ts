@@ -5,6 +5,7 @@
 import { appendFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import { SkiffError, invalidArgument, type Logger } from '../../base/index.js';
 import { SkiffRuntime } from '../../runtime/index.js';
 import { parseArgs, str, bool, type FlagSpec } from './args.js';
@@ -120,4 +121,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// In the bundle (scripts/build.sh) this module shares a file with sys/mount.ts, whose helper worker
+// thread loads the same file: only the main thread runs the CLI.
+if (isMainThread) process.exitCode = await main(process.argv.slice(2));
