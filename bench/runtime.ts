@@ -211,9 +211,13 @@ async function main(): Promise<void> {
   }
   const doc = join(repo, 'docs', 'benchmarks.md');
   const previous = existsSync(doc) ? readFileSync(doc, 'utf8') : '# Benchmarks\n\nRatios from one run of each script on the project machine (2 cores). Lower is better for times and memory.\n';
+  // Replace only the generated block: from its heading to the next heading (the hand-written
+  // analysis under `### Where …` and other benchmarks' sections stay).
   const start = previous.indexOf('## bench/runtime');
-  const kept = start >= 0 ? previous.slice(0, start) : `${previous.trimEnd()}\n\n`;
-  writeFileSync(doc, `${kept}${out.join('\n')}\n`);
+  const next = start >= 0 ? previous.slice(start + 1).search(/^##+ /m) : -1;
+  const before = start >= 0 ? previous.slice(0, start) : `${previous.trimEnd()}\n\n`;
+  const after = next >= 0 ? previous.slice(start + 1 + next) : '';
+  writeFileSync(doc, `${before}${out.join('\n')}\n\n${after}`.replace(/\n{3,}/g, '\n\n'));
 }
 
 await main();
