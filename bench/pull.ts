@@ -57,7 +57,7 @@ const sha256File = (path: string): string => createHash('sha256').update(readFil
 async function writeLayer(path: string, index: number, mb: number): Promise<{ diffId: string }> {
   const pack = tar.pack();
   const diff = createHash('sha256');
-  const out = pipeline(pack.on('data', (c: Buffer) => { diff.update(c); }), createGzip({ level: 6 }), createWriteStream(path));
+  const out = pipeline(pack.on('data', (c: unknown) => { diff.update(c as Buffer); }), createGzip({ level: 6 }), createWriteStream(path));
   pack.entry({ name: `layer${index}/`, type: 'directory', mode: 0o755 });
   for (let i = 0; i < mb; i++) pack.entry({ name: `layer${index}/blob${i}.bin`, mode: 0o644 }, randomBytes(1 << 20));
   const line = `layer ${index} line of compressible text for the benchmark image\n`;
