@@ -29,6 +29,9 @@ enum msg_kind {
   MSG_WAIT = 200,
   MSG_KILL = 201,      /* a = signal */
   MSG_GET_PID = 202,
+  MSG_ATTACH = 203,    /* a = ATTACH_* flags; after MSG_OK the connection is the attach stream */
+  MSG_RESIZE = 204,    /* a = rows, b = columns of the pty */
+  MSG_CLOSE_STDIN = 205,
   /* child -> P only */
   MSG_CHILD_PID = 300, /* C1 -> P: a = pid of C2 */
   MSG_READY = 301,     /* C2 -> P: about to block on the exec fifo */

@@ -2,7 +2,10 @@
  * intermediate child (C1), which clones the container's init (C2) as P's own child, relays the
  * children's sync points to TypeScript, and then either exits (create mode) or stays as the monitor
  * of the container (foreground `run`, or the detached per-container shim of skiffd): reaps, relays
- * the pty, records the exit status, serves wait/kill on a path socket.
+ * the pty, records the exit status, serves wait/kill on a path socket. As skiffd's shim it also owns
+ * the container's stdio (P_IO): pipes or the pty master, docker's json-file log (io.c), attach
+ * streams with backpressure (a slow client holds the container's output, as docker's attach does),
+ * stdin, resize.
  *
  * Usage: skiff-shim <control-fd>. The plan arrives on the control fd as u32 length + plan bytes. */
 #define _GNU_SOURCE
@@ -27,6 +30,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "ops.h"
 
 extern char **environ;
@@ -34,10 +38,31 @@ extern char **environ;
 enum p_mode { MODE_CREATE = 0, MODE_FOREGROUND = 1, MODE_SHIM = 2 };
 
 #define MAX_CLIENTS 32
+#define IO_CHUNK 65536
+
+/* P_IO flags, as the planner writes them */
+#define IO_STDIN 1u        /* the container's stdin is a pipe the shim writes */
+#define IO_STDIN_ONCE 2u   /* the first attached stdin client closing closes the container's stdin */
+#define IO_PIPES 4u        /* stdout and stderr are pipes the shim reads */
+
+/* MSG_ATTACH flags */
+#define ATTACH_STDIN 1
+#define ATTACH_STDOUT 2
+#define ATTACH_STDERR 4
+#define ATTACH_FRAMED 8    /* docker's stdcopy frames (no tty); raw bytes otherwise */
+
+struct client {
+  int fd;
+  int waiting;             /* wants MSG_EXITED */
+  int attach;              /* ATTACH_* once attached; the connection is then a byte stream */
+  int read_closed;         /* the client shut down its sending side */
+  char *pend;              /* output not yet accepted by the client (backpressure) */
+  size_t pend_len, pend_off;
+};
 
 struct shim {
   int control;          /* stream to TypeScript; -1 once closed */
-  int sync;             /* P's end of the SEQPACKET socket to the children */
+  int sync;             /* P's end of the SEQPACKET socket to the children; -1 once exec'd */
   uint32_t mode;
   int relay_console;
   const char *exit_file;
@@ -45,10 +70,19 @@ struct shim {
   int listen_fd;
   pid_t c1, c2;
   int master;           /* pty master when relaying */
+  int master_hup;       /* every slave fd is closed: stop polling the master for output */
   int exited;
   int status;
-  int clients[MAX_CLIENTS];
-  int waiting[MAX_CLIENTS];
+  int execed_told;
+  struct client clients[MAX_CLIENTS];
+  /* P_IO */
+  uint32_t io_flags;
+  int child_fds[3];     /* the container's ends of the pipes, closed in P after clone */
+  int out_fd[3];        /* P's ends: [0] stdin (write), [1] stdout, [2] stderr (read); -1 when none */
+  char stdin_pend[IO_CHUNK];
+  size_t stdin_len, stdin_off;
+  struct log_file log;
+  struct line_buf lines[3];
 };
 
 static void die(const char *what) {
@@ -160,8 +194,154 @@ static void resize_from_stdin(int master) {
   if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
 }
 
+static void close_client(struct client *c) {
+  close(c->fd);
+  free(c->pend);
+  *c = (struct client){.fd = -1};
+}
+
+static int backpressured(struct shim *s) {
+  for (int i = 0; i < MAX_CLIENTS; i++)
+    if (s->clients[i].fd >= 0 && s->clients[i].pend_len > s->clients[i].pend_off) return 1;
+  return 0;
+}
+
+/* Sends what a client has pending without blocking; a client that went away is dropped. */
+static void flush_client(struct client *c) {
+  while (c->pend_off < c->pend_len) {
+    ssize_t n = send(c->fd, c->pend + c->pend_off, c->pend_len - c->pend_off, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    if (n <= 0) {
+      close_client(c);
+      return;
+    }
+    c->pend_off += (size_t)n;
+  }
+  c->pend_len = c->pend_off = 0;
+}
+
+/* One chunk of the container's output: to the log, then to every client attached to its stream. */
+static void emit(struct shim *s, enum io_stream stream, const char *data, size_t len) {
+  if (s->log.fd >= 0) log_feed(&s->log, &s->lines[stream], stream, data, len);
+  int want = stream == STREAM_STDERR ? ATTACH_STDERR : ATTACH_STDOUT;
+  for (int i = 0; i < MAX_CLIENTS; i++) {
+    struct client *c = &s->clients[i];
+    if (c->fd < 0 || !(c->attach & want)) continue;
+    if (!c->pend && !(c->pend = malloc(IO_CHUNK + 8))) {
+      close_client(c);
+      continue;
+    }
+    size_t at = 0;
+    if (c->attach & ATTACH_FRAMED) {
+      frame_header((uint8_t *)c->pend, stream, (uint32_t)len);
+      at = 8;
+    }
+    memcpy(c->pend + at, data, len);
+    c->pend_len = at + len;
+    c->pend_off = 0;
+    flush_client(c);
+  }
+}
+
+/* Reads one chunk of output; -1 on EOF or error (the fd is then closed). */
+static int read_output(struct shim *s, int *fd, enum io_stream stream) {
+  char buf[IO_CHUNK];
+  ssize_t n = read(*fd, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return 0;
+  if (n <= 0) {
+    /* the pty master stays open for input and resize; EIO means no slave is open any more */
+    if (*fd != s->master) {
+      close(*fd);
+      *fd = -1;
+    }
+    return -1;
+  }
+  if (s->relay_console && *fd == s->master) write_full(1, buf, (size_t)n);
+  else emit(s, stream, buf, (size_t)n);
+  return 0;
+}
+
+/* Where the container's input goes: the stdin pipe or the pty master. */
+static int input_fd(struct shim *s) {
+  return s->master >= 0 ? s->master : s->out_fd[STREAM_STDIN];
+}
+
+static void close_container_stdin(struct shim *s) {
+  if (s->out_fd[STREAM_STDIN] >= 0) {
+    close(s->out_fd[STREAM_STDIN]);
+    s->out_fd[STREAM_STDIN] = -1;
+  }
+  s->stdin_len = s->stdin_off = 0;
+}
+
+static void flush_stdin(struct shim *s) {
+  int fd = input_fd(s);
+  while (fd >= 0 && s->stdin_off < s->stdin_len) {
+    ssize_t n = write(fd, s->stdin_pend + s->stdin_off, s->stdin_len - s->stdin_off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    if (n <= 0) { /* the container closed its stdin: drop what it will never read */
+      s->stdin_len = s->stdin_off = 0;
+      return;
+    }
+    s->stdin_off += (size_t)n;
+  }
+  s->stdin_len = s->stdin_off = 0;
+}
+
+/* Bytes from an attached client: the container's stdin. A shut-down sending side is stdin's EOF
+ * when the container was created with stdin-once (docker's StdinOnce). */
+static void read_attached(struct shim *s, struct client *c) {
+  ssize_t n = read(c->fd, s->stdin_pend, sizeof s->stdin_pend);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  if (n <= 0) {
+    c->read_closed = 1;
+    if ((c->attach & ATTACH_STDIN) && (s->io_flags & IO_STDIN_ONCE)) close_container_stdin(s);
+    if (n < 0 || !(c->attach & (ATTACH_STDOUT | ATTACH_STDERR))) close_client(c);
+    return;
+  }
+  if (!(c->attach & ATTACH_STDIN) || input_fd(s) < 0) return;
+  s->stdin_len = (size_t)n;
+  s->stdin_off = 0;
+  flush_stdin(s);
+}
+
+/* Output left in the pipes when the init exits is still logged and delivered; then the clients get
+ * what is pending (bounded wait) and EOF. */
+static void drain_output(struct shim *s) {
+  for (int round = 0; round < 4096; round++) {
+    int any = 0;
+    int fds[3] = {-1, s->out_fd[STREAM_STDOUT], s->out_fd[STREAM_STDERR]};
+    if (s->master >= 0) fds[0] = s->master;
+    for (int k = 0; k < 3; k++) {
+      if (fds[k] < 0) continue;
+      struct pollfd p = {fds[k], POLLIN, 0};
+      if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP))) continue;
+      int *slot = k == 0 ? &s->master : &s->out_fd[k];
+      enum io_stream stream = k == 2 ? STREAM_STDERR : STREAM_STDOUT;
+      if (read_output(s, slot, stream) == 0) any = 1;
+      for (int i = 0; i < MAX_CLIENTS; i++) {
+        struct client *c = &s->clients[i];
+        while (c->fd >= 0 && c->pend_len > c->pend_off) {
+          struct pollfd w = {c->fd, POLLOUT, 0};
+          if (poll(&w, 1, 2000) <= 0) {
+            close_client(c); /* a client that takes nothing for 2 s does not hold the exit */
+            break;
+          }
+          flush_client(c);
+        }
+      }
+    }
+    if (!any) break;
+  }
+  for (int k = STREAM_STDOUT; k <= STREAM_STDERR; k++) log_flush(&s->log, &s->lines[k], (enum io_stream)k);
+  for (int i = 0; i < MAX_CLIENTS; i++)
+    if (s->clients[i].fd >= 0 && s->clients[i].attach) close_client(&s->clients[i]);
+}
+
 static void on_container_exit(struct shim *s) {
-  if (s->master >= 0) {
+  if (s->relay_console && s->master >= 0) {
     /* drain what the container wrote before it exited */
     int fl = fcntl(s->master, F_GETFL);
     fcntl(s->master, F_SETFL, fl | O_NONBLOCK);
@@ -169,22 +349,23 @@ static void on_container_exit(struct shim *s) {
       struct pollfd p = {s->master, POLLIN, 0};
       if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN)) break;
     }
+  } else {
+    drain_output(s);
   }
   tell(s, MSG_EXITED, s->status, 0, 0);
   if (s->exit_file) write_exit_file(s->exit_file, s->status);
   for (int i = 0; i < MAX_CLIENTS; i++) {
-    if (s->clients[i] >= 0 && s->waiting[i]) {
+    if (s->clients[i].fd >= 0 && s->clients[i].waiting) {
       struct msg m = {MSG_EXITED, s->status, 0, 0};
-      write_full(s->clients[i], &m, sizeof m);
+      write_full(s->clients[i].fd, &m, sizeof m);
     }
   }
 }
 
-static void serve_client(struct shim *s, int i) {
-  struct msg m, reply = {0, 0, 0, 0};
-  if (read_full(s->clients[i], &m, sizeof m)) {
-    close(s->clients[i]);
-    s->clients[i] = -1;
+static void serve_client(struct shim *s, struct client *c) {
+  struct msg m, reply = {MSG_OK, 0, 0, 0};
+  if (read_full(c->fd, &m, sizeof m)) {
+    close_client(c);
     return;
   }
   switch (m.kind) {
@@ -194,38 +375,85 @@ static void serve_client(struct shim *s, int i) {
       reply.a = s->status;
       break;
     }
-    s->waiting[i] = 1;
+    c->waiting = 1;
     return;
   case MSG_KILL:
-    reply.kind = MSG_OK;
     reply.a = kill(s->c2, m.a) == 0 ? 0 : errno;
     break;
   case MSG_GET_PID:
     reply.kind = MSG_PID;
     reply.a = s->c2;
     break;
+  case MSG_ATTACH:
+    if (m.a & ~(ATTACH_STDIN | ATTACH_STDOUT | ATTACH_STDERR | ATTACH_FRAMED)) {
+      reply.a = EINVAL;
+      break;
+    }
+    write_full(c->fd, &reply, sizeof reply);
+    fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+    c->attach = m.a | 0x100; /* nonzero even for an attach to nothing */
+    return;
+  case MSG_RESIZE: {
+    struct winsize ws = {.ws_row = (unsigned short)m.a, .ws_col = (unsigned short)m.b};
+    reply.a = s->master < 0 ? ENOTTY : ioctl(s->master, TIOCSWINSZ, &ws) == 0 ? 0 : errno;
+    break;
+  }
+  case MSG_CLOSE_STDIN:
+    close_container_stdin(s);
+    break;
   default:
-    reply.kind = MSG_OK;
     reply.a = EINVAL;
   }
-  write_full(s->clients[i], &reply, sizeof reply);
+  write_full(c->fd, &reply, sizeof reply);
 }
 
-/* The monitor: reaps (P is a subreaper), relays the pty, serves the control socket, until the
- * container's init has exited. */
+/* A message from the children after P went on to monitor (shim mode keeps listening from
+ * `created` on): 1 once the init exec'd (EOF on the sync socket), -1 on an error report. */
+static int sync_event(struct shim *s) {
+  struct msg m;
+  int fd = -1;
+  int r = msg_recv(s->sync, &m, &fd);
+  if (r == 0 && m.kind == MSG_CONSOLE && fd >= 0) {
+    s->master = fd;
+    return 0;
+  }
+  if (fd >= 0) close(fd);
+  if (r == 0 && m.kind == MSG_ERROR) {
+    tell(s, MSG_ERROR, m.a, m.b, m.c);
+    return -1;
+  }
+  if (r == 0) return 0;
+  close(s->sync);
+  s->sync = -1;
+  if (!s->execed_told) tell(s, MSG_EXECED, 0, 0, 0);
+  s->execed_told = 1;
+  return 1;
+}
+
+/* The monitor: reaps (P is a subreaper), moves the container's I/O, serves the control socket,
+ * until the container's init has exited. */
 static int monitor(struct shim *s, int sigfd) {
   while (!s->exited) {
-    struct pollfd fds[4 + MAX_CLIENTS];
-    int n = 0, i_sig = -1, i_master = -1, i_stdin = -1, i_listen = -1, i_client0;
+    struct pollfd fds[8 + MAX_CLIENTS];
+    int n = 0, i_sig, i_sync = -1, i_master = -1, i_stdin = -1, i_listen = -1, i_out = -1, i_err = -1, i_in = -1;
+    int held = backpressured(s);
     fds[i_sig = n++] = (struct pollfd){sigfd, POLLIN, 0};
-    if (s->master >= 0) {
-      fds[i_master = n++] = (struct pollfd){s->master, POLLIN, 0};
-      fds[i_stdin = n++] = (struct pollfd){0, POLLIN, 0};
-    }
+    if (s->sync >= 0) fds[i_sync = n++] = (struct pollfd){s->sync, POLLIN, 0};
+    if (s->master >= 0 && !held && !s->master_hup) fds[i_master = n++] = (struct pollfd){s->master, POLLIN, 0};
+    if (s->master >= 0 && s->relay_console) fds[i_stdin = n++] = (struct pollfd){0, POLLIN, 0};
+    if (s->out_fd[STREAM_STDOUT] >= 0 && !held) fds[i_out = n++] = (struct pollfd){s->out_fd[STREAM_STDOUT], POLLIN, 0};
+    if (s->out_fd[STREAM_STDERR] >= 0 && !held) fds[i_err = n++] = (struct pollfd){s->out_fd[STREAM_STDERR], POLLIN, 0};
+    if (s->stdin_len > s->stdin_off && input_fd(s) >= 0) fds[i_in = n++] = (struct pollfd){input_fd(s), POLLOUT, 0};
     if (s->listen_fd >= 0) fds[i_listen = n++] = (struct pollfd){s->listen_fd, POLLIN, 0};
-    i_client0 = n;
-    for (int i = 0; i < MAX_CLIENTS; i++)
-      fds[n++] = (struct pollfd){s->clients[i], POLLIN, 0}; /* negative fds are ignored by poll */
+    int i_client0 = n;
+    for (int i = 0; i < MAX_CLIENTS; i++) {
+      struct client *c = &s->clients[i];
+      short ev = 0;
+      /* no new stdin while the last chunk is not written: the client waits, not the shim */
+      if (!c->read_closed && !(c->attach && s->stdin_len > s->stdin_off)) ev |= POLLIN;
+      if (c->pend_len > c->pend_off) ev |= POLLOUT;
+      fds[n++] = (struct pollfd){c->fd, ev, 0}; /* negative fds are ignored by poll */
+    }
     if (poll(fds, (nfds_t)n, -1) < 0) {
       if (errno == EINTR) continue;
       return -1;
@@ -243,11 +471,12 @@ static int monitor(struct shim *s, int sigfd) {
         }
       }
     }
-    if (i_master >= 0 && (fds[i_master].revents & (POLLIN | POLLHUP))) {
-      if (pump(s->master, 1) < 0 && !(fds[i_master].revents & POLLIN)) {
-        /* the slave side is closed by everyone: keep waiting for the exit */
-      }
-    }
+    if (i_sync >= 0 && (fds[i_sync].revents & (POLLIN | POLLHUP))) sync_event(s);
+    if (i_master >= 0 && (fds[i_master].revents & POLLIN)) read_output(s, &s->master, STREAM_STDOUT);
+    else if (i_master >= 0 && (fds[i_master].revents & POLLHUP)) s->master_hup = 1;
+    if (i_out >= 0 && (fds[i_out].revents & (POLLIN | POLLHUP))) read_output(s, &s->out_fd[STREAM_STDOUT], STREAM_STDOUT);
+    if (i_err >= 0 && (fds[i_err].revents & (POLLIN | POLLHUP))) read_output(s, &s->out_fd[STREAM_STDERR], STREAM_STDERR);
+    if (i_in >= 0 && (fds[i_in].revents & (POLLOUT | POLLERR | POLLHUP))) flush_stdin(s);
     if (i_stdin >= 0 && (fds[i_stdin].revents & (POLLIN | POLLHUP))) {
       if (pump(0, s->master) < 0) {
         /* stdin ended: stop relaying it, the container keeps its terminal */
@@ -262,16 +491,31 @@ static int monitor(struct shim *s, int sigfd) {
       int c = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
       int placed = 0;
       for (int i = 0; c >= 0 && i < MAX_CLIENTS && !placed; i++) {
-        if (s->clients[i] < 0) {
-          s->clients[i] = c;
-          s->waiting[i] = 0;
+        if (s->clients[i].fd < 0) {
+          s->clients[i] = (struct client){.fd = c};
           placed = 1;
         }
       }
       if (c >= 0 && !placed) close(c);
     }
-    for (int i = 0; i < MAX_CLIENTS; i++)
-      if (s->clients[i] >= 0 && (fds[i_client0 + i].revents & (POLLIN | POLLHUP))) serve_client(s, i);
+    for (int i = 0; i < MAX_CLIENTS; i++) {
+      struct client *c = &s->clients[i];
+      short re = fds[i_client0 + i].revents;
+      if (c->fd < 0 || re == 0) continue;
+      if (re & POLLOUT) flush_client(c);
+      if (c->fd < 0) continue;
+      if (!c->attach) {
+        if (re & (POLLIN | POLLHUP)) serve_client(s, c);
+        else if (re & (POLLERR | POLLNVAL)) close_client(c);
+        continue;
+      }
+      if (re & POLLIN) read_attached(s, c);
+      if (c->fd >= 0 && (re & (POLLHUP | POLLERR | POLLNVAL))) {
+        /* gone in both directions (a half-close is POLLIN with EOF, handled above) */
+        if (!c->read_closed && (c->attach & ATTACH_STDIN) && (s->io_flags & IO_STDIN_ONCE)) close_container_stdin(s);
+        close_client(c);
+      }
+    }
   }
   on_container_exit(s);
   return exit_code_of(s->status);
@@ -283,8 +527,10 @@ int main(int argc, char **argv) {
     dprintf(2, "usage: skiff-shim <control-fd>\n");
     return 2;
   }
-  struct shim s = {.control = atoi(argv[1]), .sync = -1, .listen_fd = -1, .master = -1};
-  for (int i = 0; i < MAX_CLIENTS; i++) s.clients[i] = -1;
+  static struct shim s; /* large (buffers): not on the stack */
+  s = (struct shim){.control = atoi(argv[1]), .sync = -1, .listen_fd = -1, .master = -1,
+                    .child_fds = {-1, -1, -1}, .out_fd = {-1, -1, -1}, .log = {.fd = -1}};
+  for (int i = 0; i < MAX_CLIENTS; i++) s.clients[i] = (struct client){.fd = -1};
   fcntl(s.control, F_SETFD, FD_CLOEXEC);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   signal(SIGPIPE, SIG_IGN);
@@ -317,6 +563,13 @@ int main(int argc, char **argv) {
     else if (op->code == OP_P_CONSOLE) s.relay_console = (int)op->f[0].num;
     else if (op->code == OP_P_EXIT_FILE) s.exit_file = op->f[0].str;
     else if (op->code == OP_P_CONTROL_SOCKET) s.control_path = op->f[0].str;
+    else if (op->code == OP_P_IO) {
+      s.io_flags = (uint32_t)op->f[0].num;
+      if (op->f[1].str[0] && log_open(&s.log, op->f[1].str, op->f[2].num, (uint32_t)op->f[3].num)) {
+        tell(&s, MSG_ERROR, (int32_t)i, errno, 0);
+        return 1;
+      }
+    }
     else if (op->code == OP_P_CLONE) {
       c1_flags = (unsigned long)op->f[0].num;
       break;
@@ -343,6 +596,23 @@ int main(int argc, char **argv) {
     }
   }
 
+  /* the container's stdio: pipes whose far ends C1 puts on 0-2 (a pty, if any, replaces them later) */
+  if (s.io_flags & (IO_STDIN | IO_PIPES)) {
+    int p[2];
+    for (int k = 0; k < 3; k++) {
+      int want = k == STREAM_STDIN ? (s.io_flags & IO_STDIN) : (s.io_flags & IO_PIPES);
+      if (!want) {
+        s.child_fds[k] = open("/dev/null", (k == 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
+        if (s.child_fds[k] < 0) die("open /dev/null");
+        continue;
+      }
+      if (pipe2(p, O_CLOEXEC)) die("pipe2");
+      s.child_fds[k] = k == STREAM_STDIN ? p[0] : p[1];
+      s.out_fd[k] = k == STREAM_STDIN ? p[1] : p[0];
+      fcntl(s.out_fd[k], F_SETFL, O_NONBLOCK);
+    }
+  }
+
   sigset_t mask, oldmask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);
@@ -364,11 +634,20 @@ int main(int argc, char **argv) {
     if (s.listen_fd >= 0) close(s.listen_fd);
     close(s.control);
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    for (int k = 0; k < 3; k++) {
+      if (s.child_fds[k] < 0) continue;
+      if (dup2(s.child_fds[k], k) < 0) _exit(126);
+      close(s.child_fds[k]);
+      if (s.out_fd[k] >= 0) close(s.out_fd[k]);
+    }
+    if (s.log.fd >= 0) close(s.log.fd);
     struct child_ctx ctx = {.plan = &plan, .sync_fd = sv[1], .root_fd = -1};
     child_run(&ctx, i + 1);
   }
   s.c1 = (pid_t)c1;
   close(sv[1]);
+  for (int k = 0; k < 3; k++)
+    if (s.child_fds[k] >= 0) close(s.child_fds[k]);
 
   /* set-up phase: relay until the init execs (the sync socket closes on exec) or reports */
   for (;;) {
@@ -396,6 +675,8 @@ int main(int argc, char **argv) {
     case MSG_READY:
       tell(&s, MSG_CREATED, 0, 0, 0);
       if (s.mode == MODE_CREATE) return 0;
+      /* skiffd's shim serves attach and wait from `created` on: output from the first byte */
+      if (s.mode == MODE_SHIM) goto created;
       break;
     case MSG_CONSOLE:
       if (fd >= 0) {
@@ -408,6 +689,7 @@ int main(int argc, char **argv) {
     }
   }
   close(s.sync);
+  s.sync = -1;
 
   if (s.c2 == 0) {
     /* C1 died without a report */
@@ -417,6 +699,7 @@ int main(int argc, char **argv) {
   /* EOF without an error report: the init exec'd (its end is close-on-exec). A fast container may
    * already have exited too; that is a normal run, reported as exec'd and then exited. */
   tell(&s, MSG_EXECED, 0, 0, 0);
+  s.execed_told = 1;
   if (s.mode == MODE_CREATE) return 0;
   int status;
   if (waitpid(s.c2, &status, WNOHANG) == s.c2) {
@@ -424,5 +707,9 @@ int main(int argc, char **argv) {
     s.status = status;
   }
   if (s.mode == MODE_SHIM) setsid();
+  return monitor(&s, sigfd);
+
+created:
+  setsid();
   return monitor(&s, sigfd);
 }

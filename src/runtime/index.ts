@@ -3,7 +3,8 @@ export { SkiffRuntime, type SkiffRuntimeOptions, type CreateOptions, type ExecOp
 export { StateStore, readProcStat, isSameProcess, type ContainerStateFile } from './state.js';
 export { encodePlan, describePlan, PLAN_VERSION } from './plan-codec.js';
 export { PLAN_OPS, type PlanOp } from './plan-ops.js';
-export { planContainer, planExec, type LaunchPlan, type PreparedContainer, type ShimOptions } from './planner/index.js';
-export { ShimProcess, ShimStepError, exitCodeOf, encodeMessage, MSG } from './shim-process.js';
+export { planContainer, planExec, type LaunchPlan, type PreparedContainer, type ShimOptions, type ShimIo } from './planner/index.js';
+export { ShimProcess, ShimStepError, exitCodeOf, encodeMessage, extraFdNumber, MSG } from './shim-process.js';
 export * as cgroups from './cgroups/index.js';
 export { sealedShimImage } from './shim-image.js';
+export { ShimClient, ATTACH, type AttachOptions } from './shim-client.js';

@@ -7,6 +7,7 @@ export const PLAN_OPS = {
   P_CONSOLE: { code: 2, fields: [['relay', 'u']] },
   P_EXIT_FILE: { code: 3, fields: [['path', 's']] },
   P_CONTROL_SOCKET: { code: 4, fields: [['path', 's']] },
+  P_IO: { code: 6, fields: [['flags', 'u'], ['logPath', 's'], ['logMaxSize', 'q'], ['logMaxFiles', 'u']] },
   P_CLONE: { code: 5, fields: [['flags', 'u']] },
   SETNS: { code: 10, fields: [['fd', 'u'], ['nstype', 'i']] },
   UNSHARE: { code: 11, fields: [['flags', 'u']] },
@@ -56,6 +57,7 @@ export type PlanOp =
   | { op: 'P_CONSOLE'; relay: number }
   | { op: 'P_EXIT_FILE'; path: string }
   | { op: 'P_CONTROL_SOCKET'; path: string }
+  | { op: 'P_IO'; flags: number; logPath: string; logMaxSize: bigint; logMaxFiles: number }
   | { op: 'P_CLONE'; flags: number }
   | { op: 'SETNS'; fd: number; nstype: number }
   | { op: 'UNSHARE'; flags: number }

@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 
 export const MSG = {
   SYNC: 2, INIT_PID: 3, ERROR: 4, CREATED: 5, EXECED: 6, EXITED: 7, OK: 8, PID: 9,
-  GO: 100, ABORT: 101, WAIT: 200, KILL: 201, GET_PID: 202,
+  GO: 100, ABORT: 101, WAIT: 200, KILL: 201, GET_PID: 202, ATTACH: 203, RESIZE: 204, CLOSE_STDIN: 205,
 } as const;
 
 export interface ShimMessage {

@@ -20,6 +20,16 @@ function shimOps(b: PlanBuilder, shim: ShimOptions): void {
   if (shim.relayConsole) b.add('process.terminal', { op: 'P_CONSOLE', relay: 1 });
   if (shim.exitFile !== undefined) b.add('runtime', { op: 'P_EXIT_FILE', path: shim.exitFile });
   if (shim.controlSocket !== undefined) b.add('runtime', { op: 'P_CONTROL_SOCKET', path: shim.controlSocket });
+  if (shim.io !== undefined) {
+    const io = shim.io;
+    b.add('runtime', {
+      op: 'P_IO',
+      flags: (io.stdin ? 1 : 0) | (io.stdinOnce ? 2 : 0) | (io.outputPipes ? 4 : 0),
+      logPath: io.log?.path ?? '',
+      logMaxSize: BigInt(io.log?.maxSizeBytes ?? 0),
+      logMaxFiles: io.log?.maxFiles ?? 1,
+    });
+  }
   b.add('runtime', { op: 'P_CLONE', flags: 0 });
 }
 

@@ -48,6 +48,19 @@ export interface ShimOptions {
   relayConsole: boolean;
   exitFile?: string | undefined;
   controlSocket?: string | undefined;
+  /** Shim mode for skiffd: the shim owns the container's stdio (pipes or the pty master). */
+  io?: ShimIo | undefined;
+}
+
+/** The stdio a detached shim owns, and docker's json-file log it writes (native/src/io.c). */
+export interface ShimIo {
+  /** A pipe for the container's stdin, written from attach streams (docker's OpenStdin). */
+  stdin: boolean;
+  /** The first attached stdin client closing closes the container's stdin (docker's StdinOnce). */
+  stdinOnce: boolean;
+  /** stdout and stderr as pipes the shim reads (false with a terminal: the pty master is read). */
+  outputPipes: boolean;
+  log?: { path: string; maxSizeBytes: number; maxFiles: number } | undefined;
 }
 
 /** The plan and, for every op, the spec field that produced it (for error messages). */
