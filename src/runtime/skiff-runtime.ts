@@ -1,7 +1,7 @@
 // skiff-runtime's container operations (runc's verbs) over the planner and the shim: the CLI in
 // cli/skiff-runtime parses flags and prints; everything a verb decides happens here.
 
-import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -18,8 +18,10 @@ import { encodePlan, describePlan } from './plan-codec.js';
 import { compileSeccomp, isSeccompDisabled } from './seccomp/index.js';
 import {
   planContainer, planExec, effectiveResources, NAMESPACES, SYNC_POINT, type CgroupMountPoint, type LaunchPlan, type SupportedNamespace,
+  type ShimIo,
 } from './planner/index.js';
 import { ShimProcess, exitCodeOf, extraFdNumber } from './shim-process.js';
+import { ShimClient } from './shim-client.js';
 import { launchError } from './launch-errors.js';
 import { runHooks } from './hooks.js';
 import { StateStore, readProcStat, type ContainerStateFile } from './state.js';
@@ -44,6 +46,11 @@ export interface CreateOptions {
   consoleSocket?: string | undefined;
   preserveFds?: number;
   noPivot?: boolean;
+  /**
+   * skiffd's way: a detached shim stays as the init's monitor and owns its stdio (log, attach),
+   * reachable through shimClient(id). The init waits for start() as with create.
+   */
+  monitor?: { io: ShimIo } | undefined;
 }
 
 export interface ExecOptions {
@@ -52,6 +59,18 @@ export interface ExecOptions {
   consoleSocket?: string | undefined;
   preserveFds?: number;
   detach: boolean;
+  /**
+   * skiffd's way: a detached shim monitors the process and owns its stdio; exec() resolves once it
+   * is created and the process waits until startExec(id, execId) (after the caller attached).
+   */
+  monitor?: { execId: string; io: ShimIo } | undefined;
+}
+
+/** Where a monitoring shim of the container (execId undefined) or of one exec listens and records. */
+export interface MonitorPaths {
+  socket: string;
+  exitFile: string;
+  fifo: string;
 }
 
 export class SkiffRuntime {
@@ -68,6 +87,33 @@ export class SkiffRuntime {
   /** `create`: the init waits on the exec fifo; `start` releases it. */
   async create(id: string, o: CreateOptions): Promise<void> {
     await this.launch(id, o, 'create');
+  }
+
+  /** The paths of the monitoring shim of a container, or of one of its execs. */
+  monitorPaths(id: string, execId?: string): MonitorPaths {
+    const dir = this.states.dirOf(id);
+    if (execId === undefined) return { socket: join(dir, 'shim.sock'), exitFile: join(dir, 'exit'), fifo: this.states.fifoOf(id) };
+    validateContainerId(execId);
+    return { socket: join(dir, `exec-${execId}.sock`), exitFile: join(dir, `exec-${execId}.exit`), fifo: join(dir, `exec-${execId}.fifo`) };
+  }
+
+  /** A client of the container's (or an exec's) monitoring shim (create/exec with `monitor`). */
+  shimClient(id: string, execId?: string): ShimClient {
+    const p = this.monitorPaths(id, execId);
+    return new ShimClient(p.socket, p.exitFile);
+  }
+
+  /** Releases an exec created with `monitor`, once the caller has attached to it. */
+  async startExec(id: string, execId: string): Promise<void> {
+    const { fifo } = this.monitorPaths(id, execId);
+    const fh = await open(fifo, 'r');
+    try {
+      const { bytesRead } = await fh.read(Buffer.alloc(1), 0, 1, null);
+      if (bytesRead !== 1) throw failedPrecondition('cannot start exec: the process exited');
+    } finally {
+      await fh.close();
+      unlinkSync(fifo);
+    }
   }
 
   /** `run --detach`: like create + start, the shim exits once the init exec'd. */
@@ -120,6 +166,8 @@ export class SkiffRuntime {
         extraFds.push(fd);
         return extraFdNumber(preserveFds, extraFds.length - 1);
       };
+      const monitored = how === 'create' && o.monitor !== undefined;
+      const paths = this.monitorPaths(id);
       let execFifoFd: number | undefined;
       if (how === 'create') {
         const fifo = this.states.fifoOf(id);
@@ -154,12 +202,15 @@ export class SkiffRuntime {
         rootfsParentMount: undefined,
         noPivot: o.noPivot === true,
         hookState: JSON.stringify(state),
-      }, {
+      }, monitored ? {
+        mode: 'shim', relayConsole: false, controlSocket: paths.socket, exitFile: paths.exitFile, io: o.monitor!.io,
+      } : {
         mode: how === 'foreground' ? 'foreground' : 'create',
         relayConsole: spec.process?.terminal === true && o.consoleSocket === undefined,
       });
 
       shim = this.spawnShim(plan, preserveFds, extraFds, {
+        detached: monitored,
         onSync: async (point, pid) => {
           if (point === SYNC_POINT.PREPARE) {
             writeIdMappings(spec, pid);
@@ -381,27 +432,43 @@ export class SkiffRuntime {
         consoleSocket = await connectUnix(o.consoleSocket);
       }
       const consoleSocketFd = consoleSocket ? addFd(consoleSocket) : undefined;
+      const monitor = o.monitor;
+      const paths = monitor === undefined ? undefined : this.monitorPaths(id, monitor.execId);
+      let execFifoFd: number | undefined;
+      if (paths !== undefined) {
+        if (existsSync(paths.socket) || existsSync(paths.exitFile)) throw conflict(`exec ${monitor!.execId} already exists`);
+        mkfifo(paths.fifo, 0o622);
+        const fd = openPath(paths.fifo);
+        opened.push(fd);
+        execFifoFd = addFd(fd);
+      }
       const seccomp = this.seccompOf(s.config, id);
       const plan: LaunchPlan = planExec(withHome(o.process, `/proc/${s.pid}/root`), {
-        joinFds, preserveFds, consoleSocketFd,
+        joinFds, preserveFds, consoleSocketFd, execFifoFd,
         seccomp: seccomp ? { program: seccomp.program, flags: seccomp.flags } : undefined,
-      }, { mode: o.detach ? 'create' : 'foreground', relayConsole: o.process.terminal === true && o.consoleSocket === undefined });
+      }, paths !== undefined ? {
+        mode: 'shim', relayConsole: false, controlSocket: paths.socket, exitFile: paths.exitFile, io: monitor!.io,
+      } : { mode: o.detach ? 'create' : 'foreground', relayConsole: o.process.terminal === true && o.consoleSocket === undefined });
       const cgroup = this.cgroupOf(s);
       shim = this.spawnShim(plan, preserveFds, extraFds, {
         onSync: async (_point, pid) => cgroup.addProcess(pid),
         onInitPid: onPid,
+        detached: paths !== undefined,
       });
       const outcome = await shim.launched.catch((err: unknown) => {
         throw launchError(err, plan);
       });
       if (o.pidFile !== undefined) writeFileAtomicSync(resolve(o.pidFile), String(outcome.pid));
       if (outcome.kind === 'exited') return exitCodeOf(outcome.status);
-      if (o.detach) return 0;
+      if (o.detach || paths !== undefined) return 0;
       return exitCodeOf(await shim.waitExit());
+    } catch (err) {
+      if (o.monitor !== undefined) rmSync(this.monitorPaths(id, o.monitor.execId).fifo, { force: true });
+      throw err;
     } finally {
       for (const fd of opened) closeSync(fd);
       consoleSocket?.destroy();
-      if (o.detach) shim?.unref();
+      if (o.detach || o.monitor !== undefined) shim?.unref();
     }
   }
 
@@ -412,17 +479,23 @@ export class SkiffRuntime {
     plan: LaunchPlan,
     preserveFds: number,
     extraFds: (number | Socket)[],
-    handlers: { onSync: (point: number, pid: number) => Promise<void>; onInitPid?: ((pid: number) => void) | undefined },
+    handlers: {
+      onSync: (point: number, pid: number) => Promise<void>;
+      onInitPid?: ((pid: number) => void) | undefined;
+      /** A monitoring shim: its own session, no stdio of ours (it owns the container's). */
+      detached?: boolean;
+    },
   ): ShimProcess {
     this.showPlan(plan);
+    const { detached, ...callbacks } = handlers;
     return new ShimProcess({
       shimPath: this.opts.shimPath,
       plan: encodePlan(plan.ops),
-      stdio: ['inherit', 'inherit', 'inherit'],
+      stdio: detached === true ? ['ignore', 'ignore', 'ignore'] : ['inherit', 'inherit', 'inherit'],
       preservedFds: Array.from({ length: preserveFds }, (_, i) => 3 + i),
       extraFds,
-      detached: false,
-      ...handlers,
+      detached: detached === true,
+      ...callbacks,
     });
   }
 

@@ -356,6 +356,8 @@ export interface PreparedExec {
   seccomp?: { program: Uint8Array; flags: number } | undefined;
   preserveFds: number;
   consoleSocketFd?: number | undefined;
+  /** fd of an exec fifo: the process waits until its opener (skiffd, once attached) reads it. */
+  execFifoFd?: number | undefined;
 }
 
 /** An extra process in a running container (`exec`): join its namespaces and cgroups, then run. */
@@ -373,6 +375,7 @@ export function planExec(process: Process, prep: PreparedExec, shim: ShimOptions
     seccomp: prep.seccomp,
     preserveFds: prep.preserveFds,
     consoleFd: prep.consoleSocketFd,
+    execFifoFd: prep.execFifoFd,
     setUmask: false,
   });
   return b.build();
