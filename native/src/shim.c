@@ -521,7 +521,53 @@ static int monitor(struct shim *s, int sigfd) {
   return exit_code_of(s->status);
 }
 
+/* `docker run --init`: the binary is bind-mounted read-only into the container as
+ * /sbin/docker-init and runs as pid 1 with `-- cmd args…` (tini's command line). It forwards every
+ * catchable signal to the command, reaps every orphan that lands on it, and exits with the
+ * command's status (128 + signal when killed), as tini does. */
+static int init_main(int argc, char **argv) {
+  int first = 1;
+  while (first < argc && strcmp(argv[first], "--") != 0) first++;
+  if (first + 1 >= argc) {
+    dprintf(2, "skiff-init: usage: %s -- command [args...]\n", argv[0]);
+    return 2;
+  }
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, &old);
+  pid_t child = fork();
+  if (child < 0) {
+    dprintf(2, "skiff-init: fork: %s\n", strerror(errno));
+    return 2;
+  }
+  if (child == 0) {
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    execvp(argv[first + 1], argv + first + 1);
+    dprintf(2, "skiff-init: exec %s: %s\n", argv[first + 1], strerror(errno));
+    _exit(errno == ENOENT ? 127 : 126);
+  }
+  for (;;) {
+    siginfo_t si;
+    int sig = sigwaitinfo(&all, &si);
+    if (sig < 0) continue;
+    if (sig != SIGCHLD) {
+      kill(child, sig);
+      continue;
+    }
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+      if (pid == child) return exit_code_of(status);
+  }
+}
+
+static const char *base_name(const char *path) {
+  const char *slash = strrchr(path, '/');
+  return slash ? slash + 1 : path;
+}
+
 int main(int argc, char **argv) {
+  if ((argc > 1 && strcmp(argv[1], "--") == 0) || strcmp(base_name(argv[0]), "docker-init") == 0) return init_main(argc, argv);
   ensure_sealed_self(argv);
   if (argc != 2) {
     dprintf(2, "usage: skiff-shim <control-fd>\n");
