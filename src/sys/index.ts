@@ -10,3 +10,4 @@ export * from './mknod.js';
 export * from './xattr.js';
 export * from './path-in-root.js';
 export * from './memfd.js';
+export * from './netns.js';

@@ -1,0 +1,4 @@
+// network/ (L3): pinned network namespaces (sys/), the CNI 1.0 runner, bridge networks' conflists.
+export * from './cni/types.js';
+export * from './cni/runner.js';
+export * from './cni/bridge-conflist.js';
