@@ -2,3 +2,5 @@
 export * from './cni/types.js';
 export * from './cni/runner.js';
 export * from './cni/bridge-conflist.js';
+export * from './dns/server.js';
+export * from './dns/addr.js';
