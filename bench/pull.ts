@@ -240,6 +240,8 @@ async function skiffTool(dir: string, ref: string): Promise<Tool | undefined> {
 
 async function main(): Promise<void> {
   const work = mkdtempSync('/tmp/skbp-');
+  // skopeo (as root) keeps a blob-info cache in /var/lib/containers: remove it if we created it
+  const containersDirExisted = existsSync('/var/lib/containers');
   const tools: Tool[] = [];
   let registry: ChildProcess | undefined;
   const out: string[] = [];
@@ -280,6 +282,7 @@ async function main(): Promise<void> {
     if (registry !== undefined) await stopChild(registry);
     unmountBelow(work);
     rmSync(work, { recursive: true, force: true });
+    if (!containersDirExisted) rmSync('/var/lib/containers', { recursive: true, force: true });
   }
   const doc = join(repo, 'docs', 'benchmarks.md');
   const previous = readFileSync(doc, 'utf8');
