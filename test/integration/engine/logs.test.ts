@@ -50,7 +50,9 @@ test('all records in order across rotated files; --tail; --since/--until', { ski
   assert.deepEqual(out, Array.from({ length: 300 - first }, (_, i) => `line ${first + i}\n`));
   const errs = text(all.filter((r) => r.stream === 'stderr'));
   assert.ok(errs.includes('err 200\n') && errs.every((e) => ['err 0\n', 'err 100\n', 'err 200\n'].includes(e)), errs.join(''));
-  assert.deepEqual(text(await collect({ path, maxFiles: 4, tail: 3 })), ['line 297\n', 'line 298\n', 'line 299\n']);
+  // stdout and stderr are separate pipes, so the shim may log an `err` record after later `line`s
+  // (docker's copier has the same race): --tail follows the file's order.
+  assert.deepEqual(text(await collect({ path, maxFiles: 4, tail: 3 })), text(all.slice(-3)));
   assert.deepEqual(await collect({ path, maxFiles: 4, tail: 0 }), []);
   const pivot = all[Math.floor(all.length / 2)]!;
   const since = await collect({ path, maxFiles: 4, sinceNs: pivot.timeNs });
