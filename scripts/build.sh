@@ -6,10 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 make -s -C native
 npx tsc -p tsconfig.json
-for cli in skiff-runtime skiff skiffd; do
+# skiffd is long-lived: it loads its modules unbundled (bin/skiffd), start-up time does not matter.
+for cli in skiff-runtime skiff; do
   dir=dist/src/cli/$cli
-  [ "$cli" = skiffd ] && dir=dist/src/daemon
   [ -f "$dir/main.js" ] || continue
   npx esbuild "$dir/main.js" --bundle --platform=node --format=esm --target=node20 \
-    --external:koffi --external:better-sqlite3 --sourcemap --log-level=warning --outfile="$dir/bundle.mjs"
+    --external:koffi --external:better-sqlite3 --sourcemap --log-level=warning --outfile="$dir/bundle.mjs" \
+    --banner:js="import { createRequire as __skiffRequire } from 'node:module'; const require = __skiffRequire(import.meta.url);"
 done

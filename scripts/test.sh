@@ -33,6 +33,7 @@ if [ "$only" = all ]; then
   else
     run_group conformance 1 dist/test/conformance/**/*.test.js
     run_group integration 1 dist/test/integration/**/*.test.js
+    run_group e2e 1 dist/test/e2e/**/*.test.js
     if [ -x scripts/test-cgroup2.sh ]; then
       echo "== cgroup2 (qemu)"
       bash scripts/test-cgroup2.sh --tap "$results/cgroup2.tap" || status=1

@@ -206,8 +206,11 @@ export interface ImageService {
   tag(source: string, target: string): Promise<void>;
   remove(nameOrId: string, opts?: RemoveOptions): Promise<DeleteResponseItem[]>;
   prune(opts?: PruneOptions): Promise<PruneResult>;
-  /** A docker-archive tar stream (manifest.json, repositories, OCI layout too, like docker 25+). */
-  save(names: readonly string[], signal?: AbortSignal): Readable;
+  /**
+   * A docker-archive tar stream (manifest.json, repositories, OCI layout too, like docker 25+).
+   * Names are resolved first: NotFound before any byte is streamed.
+   */
+  save(names: readonly string[], signal?: AbortSignal): Promise<Readable>;
   load(archive: Readable, opts?: LoadOptions): Promise<LoadResult>;
   /** A rootfs tarball (plain or compressed) becomes a one-layer image; resolves to its id. */
   import(rootfs: Readable, opts?: ImportOptions): Promise<Digest>;
@@ -216,6 +219,8 @@ export interface ImageService {
   /** A writable snapshot for a container on top of the image (engine/ mounts the Mount[]). */
   prepareRootfs(key: string, image: ImageForContainer): Promise<Mount[]>;
   systemDf(): Promise<SystemDfImages>;
+  /** POST /auth: checks the credentials against the registry (`serveraddress`, default Docker Hub). */
+  login(auth: AuthConfig): Promise<{ Status: string; IdentityToken: string }>;
   subscribe(listener: (e: ImageEvent) => void): () => void;
   close(): Promise<void>;
 }
@@ -233,6 +238,8 @@ export interface ImageServiceOptions {
   /** daemon.json `max-concurrent-downloads` / `max-concurrent-uploads`. */
   maxConcurrentDownloads?: number;
   maxConcurrentUploads?: number;
+  /** Start-up reconcile: resumable registry ingests older than this are aborted. Default 1 h. */
+  fetchIngestMaxAgeMs?: number;
   /** Set by engine/ (#5); until then every image is unused. */
   useChecker?: ImageUseChecker;
 }

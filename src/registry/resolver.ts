@@ -54,6 +54,13 @@ export interface PullOptions extends FetchBlobOptions {
   concurrency?: number;
   /** Store zstd layers too (nothing in Node 20 can decompress them). Default false: NotImplemented. */
   allowZstd?: boolean;
+  /**
+   * Called as each layer is stored (or found stored), in completion order, so the caller can unpack
+   * layer n while layer n+1 downloads. Errors it throws fail the pull.
+   */
+  onLayerStored?: (index: number, layer: Descriptor) => void;
+  /** Called once the image config is stored and checked, before any layer is fetched. */
+  onConfig?: (layers: readonly Descriptor[], diffIds: readonly Digest[], config: ImageConfig) => void;
 }
 
 export interface PullResult {
@@ -224,7 +231,7 @@ export class Resolver {
             if (writer.offset + buf.length > desc.size) {
               throw new SkiffError('DataLoss', `${what}: the registry sent more than the descriptor's ${desc.size} bytes`);
             }
-            await writer.write(buf);
+            await writer.write(buf).catch((err: unknown) => { throw localStoreError(err, what); });
             if (writer.offset - lastEmit >= 256 * 1024 || writer.offset === desc.size) {
               lastEmit = writer.offset;
               emit({ status: 'downloading', currentBytes: writer.offset });
@@ -232,7 +239,7 @@ export class Resolver {
           }
         } catch (err) {
           res.body.destroy();
-          if (isCode(err, 'DataLoss')) throw err;
+          if (isCode(err, 'DataLoss') || isCode(err, 'ResourceExhausted')) throw err;
           if (signal?.aborted === true) throw new SkiffError('Cancelled', `${what}: cancelled`, { cause: err });
           if (attempt < attempts && isTransientError(err)) {
             emit({ status: 'retrying', currentBytes: writer.offset, attempt: attempt + 1, reason: (err as Error).message });
@@ -269,7 +276,8 @@ export class Resolver {
         return false;
       }
       // Bad data is thrown away; an interrupted transfer stays for the next pull to resume.
-      if (isCode(err, 'DataLoss')) await store.abort(ingestRef).catch(() => {});
+      // A full disk: keeping the partial ingest would only keep the disk full.
+      if (isCode(err, 'DataLoss') || isCode(err, 'ResourceExhausted')) await store.abort(ingestRef).catch(() => {});
       throw err;
     } finally {
       await writer.close();
@@ -347,9 +355,12 @@ export class Resolver {
         `image with reference ${streamName(reference)} was found but its platform (${formatPlatform(configPlatform)}) does not match the specified platform (${formatPlatform(want)})`);
     }
 
+    opts.onConfig?.(manifest.layers, config.rootfs.diff_ids, config);
     for (const l of manifest.layers) opts.onProgress?.({ kind: 'blob', id: shortDigestId(l.digest), digest: l.digest, mediaType: l.mediaType, status: 'waiting', currentBytes: 0, totalBytes: l.size });
-    await runPool(manifest.layers, opts.concurrency ?? 3, async (layer, poolSignal) => {
+    await runPool([...manifest.layers.keys()], opts.concurrency ?? 3, async (i, poolSignal) => {
+      const layer = manifest.layers[i]!;
       await this.fetchBlob(resolved, layer, store, { ...fetchOpts, signal: poolSignal });
+      opts.onLayerStored?.(i, layer);
     }, signal);
 
     return {
@@ -374,9 +385,18 @@ export class Resolver {
     await writeBlob(store, `manifest-${desc.digest}`, bytes, {
       expected: desc.digest,
       labels: { [`${DISTRIBUTION_SOURCE_LABEL}${resolved.reference.domain}`]: resolved.reference.path },
-    });
+    }).catch((err: unknown) => { throw localStoreError(err, `manifest ${desc.digest}`); });
     return bytes;
   }
+}
+
+/** A failed write to the local store: a full disk is ResourceExhausted and says so. */
+export function localStoreError(err: unknown, what: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new SkiffError('ResourceExhausted', `${what}: no space left on device in the content store`, { cause: err });
+  }
+  return err;
 }
 
 /** Reads a response body into memory, refusing more than `limit` bytes. */

@@ -11,3 +11,4 @@ export * from './xattr.js';
 export * from './path-in-root.js';
 export * from './memfd.js';
 export * from './netns.js';
+export * from './flock.js';

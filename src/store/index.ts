@@ -1,0 +1,4 @@
+// store/: the daemon's SQLite metadata (schema.md documents every table).
+export * from './types.js';
+export { openDatabase, migrate, SCHEMA_VERSION } from './db.js';
+export { ImageRepo } from './image-repo.js';

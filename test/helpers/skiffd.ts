@@ -1,0 +1,109 @@
+// A private skiffd for tests: temp data root, exec root and socket (short path under /tmp), started
+// from bin/skiffd, ready when /_ping answers, stopped by its PID with SIGTERM in the cleanup, and
+// checked to have exited 0 and removed its socket. Also runs the real docker CLI against it.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { MNT_DETACH, mountPoints, umount } from '../../src/sys/index.js';
+import { killPid } from './cleanup.js';
+import { repoRoot } from './repo.js';
+
+export interface Skiffd {
+  dir: string;
+  socket: string;
+  host: string;
+  dataRoot: string;
+  execRoot: string;
+  process: ChildProcess;
+  log(): string;
+  /** SIGTERM and wait; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export interface CmdResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCmd(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: Buffer | string; timeoutMs?: number } = {}): Promise<CmdResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    const timer = setTimeout(() => { if (child.pid !== undefined) killPid(child.pid); }, opts.timeoutMs ?? 60_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+    child.stdin.on('error', () => {}); // the command may exit before reading all of its input
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+function ping(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath: socket, path: '/_ping', method: 'GET' }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.once('error', () => resolve(false));
+    req.end();
+  });
+}
+
+export async function startSkiffd(t: TestContext, opts: { args?: string[]; dir?: string; daemonJson?: object } = {}): Promise<Skiffd> {
+  const dir = opts.dir ?? await mkdtemp('/tmp/skd-');
+  if (opts.dir === undefined) {
+    t.after(async () => {
+      for (const m of mountPoints().filter((p) => p.startsWith(`${dir}/`)).reverse()) {
+        try { umount(m, MNT_DETACH); } catch { /* already gone */ }
+      }
+      await rm(dir, { recursive: true, force: true });
+    });
+  }
+  const socket = join(dir, 's.sock');
+  const dataRoot = join(dir, 'data');
+  const execRoot = join(dir, 'exec');
+  const configFile = join(dir, 'daemon.json');
+  await writeFile(configFile, JSON.stringify(opts.daemonJson ?? {}));
+  const child = spawn(join(repoRoot(), 'bin', 'skiffd'),
+    ['-H', `unix://${socket}`, '--data-root', dataRoot, '--exec-root', execRoot, '--config-file', configFile, ...(opts.args ?? [])],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (s: string) => { log += s; });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const stop = async (): Promise<number | null> => {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) killPid(child.pid, 'SIGTERM');
+    return exited;
+  };
+  t.after(async () => {
+    const timer = setTimeout(() => { if (child.pid !== undefined) killPid(child.pid); }, 10_000);
+    await stop();
+    clearTimeout(timer);
+  });
+  for (let i = 0; !(await ping(socket)); i++) {
+    if (child.exitCode !== null) throw new Error(`skiffd exited with ${child.exitCode}: ${log}`);
+    if (i > 400) throw new Error(`skiffd did not answer on ${socket}: ${log}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return { dir, socket, host: `unix://${socket}`, dataRoot, execRoot, process: child, log: () => log, stop };
+}
+
+/** The docker CLI against a daemon, with a private, empty client config. */
+export function docker(d: Pick<Skiffd, 'host' | 'dir'>, args: string[], opts: { input?: Buffer | string; timeoutMs?: number } = {}): Promise<CmdResult> {
+  return runCmd('docker', ['-H', d.host, ...args], {
+    env: { ...process.env, DOCKER_CONFIG: join(d.dir, 'docker-config'), DOCKER_CLI_HINTS: 'false' },
+    ...opts,
+  });
+}
+
+export const haveDockerCli = existsSync('/usr/bin/docker') ? false : 'the docker CLI is not installed (scripts/install-system-deps.sh)';
