@@ -215,21 +215,21 @@ async function dockerTool(dir: string, ref: string): Promise<Tool> {
 
 async function skiffTool(dir: string, ref: string): Promise<Tool | undefined> {
   const skiffd = join(repo, 'bin', 'skiffd');
-  const skiff = join(repo, 'bin', 'skiff');
-  if (!existsSync(skiffd) || !existsSync(skiff)) return undefined;
+  if (!existsSync(skiffd)) return undefined;
   const d = join(dir, 'skiffd');
   mkdirSync(d, { recursive: true });
   const sock = join(d, 'skiff.sock');
   writeFileSync(join(d, 'daemon.json'), '{}');
   const child = spawn(skiffd, ['--host', `unix://${sock}`, '--data-root', join(d, 'data'), '--exec-root', join(d, 'exec'),
     '--config-file', join(d, 'daemon.json'), '--log-level', 'warn'], { stdio: 'ignore' });
+  // The same client as for dockerd (the docker CLI), so the comparison is daemon against daemon.
   const env = { ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: join(d, 'cli') };
-  await waitFor('skiffd', () => spawnSync(skiff, ['version'], { env, stdio: 'ignore' }).status === 0, child);
+  await waitFor('skiffd', () => spawnSync('docker', ['version'], { env, stdio: 'ignore' }).status === 0, child);
   return {
     name: 'skiffd',
-    pull: () => timed(skiff, ['pull', '--quiet', ref], env),
+    pull: () => timed('docker', ['pull', '--quiet', ref], env),
     reset: () => {
-      sh(skiff, ['rmi', '--force', ref], env);
+      sh('docker', ['rmi', '--force', ref], env);
     },
     close: async () => {
       await stopChild(child);

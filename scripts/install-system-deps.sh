@@ -12,8 +12,8 @@ packages=(
   runc crun podman conmon docker.io skopeo buildah
   # cgroup v2 suite: a kernel booted under qemu with cgroup_no_v1=all
   qemu-system-x86 linux-image-amd64 cpio
-  # image tests: a local registry
-  docker-registry
+  # image tests: a local registry; docker-py for the SDK tests
+  docker-registry python3-docker
   # networking: the CNI plugins skiffd executes (bridge, host-local, portmap, firewall), iptables
   containernetworking-plugins iptables
 )
