@@ -4,7 +4,7 @@
 // moves on when the shim rotates it (the old file is finished first, then the new one is read from
 // its start), until the caller stops it (the container exited and everything was read).
 
-import { createReadStream, existsSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { createReadStream, existsSync, statSync, watch, type FSWatcher, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 
@@ -123,16 +123,17 @@ async function* follow(o: ReadLogsOptions, offset: number): AsyncGenerator<LogRe
   } catch {
     // no inotify: the timer below still polls
   }
-  let inode = existsSync(o.path) ? statSync(o.path).ino : -1;
+  let inode = inodeOf(o.path) ?? -1;
   let pending = '';
   try {
     for (;;) {
       const drainedToStop = stopped; // read once more after the stop signal, then end
-      if (existsSync(o.path)) {
-        const st = statSync(o.path);
+      // The shim renames the live file away and creates a new one: either may be missing for a moment.
+      const st = statOrUndefined(o.path);
+      if (st !== undefined) {
         if (st.ino !== inode) {
           // rotated: finish the old file (now <path>.1) from our offset, then start the new one at 0
-          if (inode !== -1 && existsSync(`${o.path}.1`) && statSync(`${o.path}.1`).ino === inode) {
+          if (inode !== -1 && inodeOf(`${o.path}.1`) === inode) {
             const rest = await readFrom(`${o.path}.1`, offset);
             for (const r of splitRecords(pending + rest.text).records) if (wanted(r, o)) yield r;
           }
@@ -161,8 +162,27 @@ async function* follow(o: ReadLogsOptions, offset: number): AsyncGenerator<LogRe
   }
 }
 
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function inodeOf(path: string): number | undefined {
+  return statOrUndefined(path)?.ino;
+}
+
 async function readFrom(file: string, offset: number): Promise<{ text: string; bytes: number }> {
-  const fh = await open(file, 'r');
+  let fh;
+  try {
+    fh = await open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { text: '', bytes: 0 };
+    throw err;
+  }
   try {
     const size = (await fh.stat()).size;
     if (size <= offset) return { text: '', bytes: 0 };

@@ -49,7 +49,9 @@ test('all records in order across rotated files; --tail; --since/--until', { ski
   assert.ok(first > 0, 'the oldest records were rotated away');
   assert.deepEqual(out, Array.from({ length: 300 - first }, (_, i) => `line ${first + i}\n`));
   const errs = text(all.filter((r) => r.stream === 'stderr'));
-  assert.ok(errs.includes('err 200\n') && errs.every((e) => ['err 0\n', 'err 100\n', 'err 200\n'].includes(e)), errs.join(''));
+  // Which stderr records survive rotation depends on when the shim drained that pipe: only check
+  // that those kept are whole and in order.
+  assert.deepEqual(errs, ['err 0\n', 'err 100\n', 'err 200\n'].slice(3 - errs.length), errs.join(''));
   // stdout and stderr are separate pipes, so the shim may log an `err` record after later `line`s
   // (docker's copier has the same race): --tail follows the file's order.
   assert.deepEqual(text(await collect({ path, maxFiles: 4, tail: 3 })), text(all.slice(-3)));
