@@ -8,7 +8,7 @@ import { fromImageEvent, EventHub } from './events.js';
 import { sendError, sendJson, type ApiRequest } from './http.js';
 import { matchRoute, type Route } from './router.js';
 import { imageRoutes } from './routes/images.js';
-import { API_VERSION, MIN_API_VERSION, systemRoutes, type SystemFacts } from './routes/system.js';
+import { API_VERSION, MAX_API_VERSION, MIN_API_VERSION, systemRoutes, type SystemFacts } from './routes/system.js';
 
 export interface DockerApiOptions {
   images: ImageService;
@@ -49,8 +49,8 @@ export function createDockerApi(opts: DockerApiOptions): DockerApi {
     res.setHeader('Docker-Experimental', 'false');
     res.setHeader('Ostype', 'linux');
     res.setHeader('Server', `Skiff/${opts.facts.serverVersion} (linux)`);
-    if (compareVersions(version, API_VERSION) > 0) {
-      sendJson(res, 400, { message: `client version ${version} is too new. Maximum supported API version is ${API_VERSION}` });
+    if (compareVersions(version, MAX_API_VERSION) > 0) {
+      sendJson(res, 400, { message: `client version ${version} is too new. Maximum supported API version is ${MAX_API_VERSION}` });
       return;
     }
     if (compareVersions(version, MIN_API_VERSION) < 0) {

@@ -6,6 +6,8 @@ import { filtersParam, sendJson, type Handler } from '../http.js';
 import type { Route } from '../router.js';
 
 export const API_VERSION = '1.50';
+/** The newest version accepted in a `/vX.Y/` prefix (a docker CLI one release ahead still works). */
+export const MAX_API_VERSION = '1.51';
 export const MIN_API_VERSION = '1.24';
 
 /** What the daemon knows about itself and the host, for /info and /version. */
