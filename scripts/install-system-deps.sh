@@ -14,6 +14,8 @@ packages=(
   qemu-system-x86 linux-image-amd64 cpio
   # image tests: a local registry; docker-py for the SDK tests
   docker-registry python3-docker
+  # zstd-compressed test layers (Skiff decompresses them itself)
+  zstd
   # networking: the CNI plugins skiffd executes (bridge, host-local, portmap, firewall), iptables
   containernetworking-plugins iptables
 )

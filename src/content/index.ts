@@ -3,3 +3,4 @@ export * from './types.js';
 export * from './local/local-store.js';
 export * from './gc.js';
 export * from './helpers.js';
+export * from './decompress.js';

@@ -1,10 +1,9 @@
 // What every image verb works on: the metadata rows, the content store, the snapshotter, the
 // registry client, the event bus and the lock that keeps garbage collection away from writers.
 
-import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { SkiffError, sha256Digest, type Digest, type Logger } from '../base/index.js';
-import { readBlob, type ContentStore } from '../content/index.js';
+import { createDecompressor, readBlob, type ContentStore } from '../content/index.js';
 import { layerCompression, parseImageConfig, parseImageManifest, type Descriptor, type ImageConfig, type ImageManifest } from '../oci/index.js';
 import type { Snapshotter } from '../snapshot/index.js';
 import type { ImageRecord, ImageRepo } from '../store/index.js';
@@ -59,7 +58,7 @@ export async function openLayerTar(ctx: ImageContext, layer: Descriptor): Promis
   const stream = reader.stream();
   const compression = layerCompression(layer.mediaType);
   if (compression === 'none') return stream;
-  if (compression === 'gzip') return stream.pipe(createGunzip());
+  if (compression === 'gzip' || compression === 'zstd') return pipeline(stream, createDecompressor(compression), () => {}); // an error on either side ends the result
   stream.destroy();
-  throw new SkiffError('NotImplemented', `layer ${layer.digest}: media type ${layer.mediaType} cannot be decompressed here`);
+  throw new SkiffError('NotImplemented', `layer ${layer.digest}: media type ${layer.mediaType} is not a layer this store can read`);
 }

@@ -45,6 +45,7 @@ export async function pullImage(ctx: ImageContext, client: RegistryClient, input
       pulled = await resolver.pull(reference, ctx.content, {
         ...(platform === undefined ? {} : { platform }),
         concurrency: ctx.maxConcurrentDownloads,
+        allowZstd: true, // content/ decompresses zstd (zlib or fzstd)
         ...(opts.signal === undefined ? {} : { signal: opts.signal }),
         ...(adapter === undefined ? {} : { onProgress: adapter }),
         onLayerStored: (i) => unpacker!.ready(i),

@@ -52,7 +52,7 @@ export interface PullOptions extends FetchBlobOptions {
   platform?: Platform;
   /** Parallel blob downloads. Default 3 (docker's max-concurrent-downloads). */
   concurrency?: number;
-  /** Store zstd layers too (nothing in Node 20 can decompress them). Default false: NotImplemented. */
+  /** Store zstd layers too (the caller must be able to decompress them). Default false: NotImplemented. */
   allowZstd?: boolean;
   /**
    * Called as each layer is stored (or found stored), in completion order, so the caller can unpack

@@ -13,11 +13,11 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as zlib from 'node:zlib';
 import { lstat, mkdir, open, rm, symlink, link, unlink, lchown, chmod, lutimes, readdir, constants } from 'node:fs/promises';
 import { closeSync } from 'node:fs';
 import * as tar from 'tar-stream';
-import { SkiffError, invalidArgument, notImplemented } from '../base/index.js';
+import { SkiffError, invalidArgument } from '../base/index.js';
+import { compressionOf, createDecompressor } from '../content/index.js';
 import {
   openRootDir, openDirInRoot, mkdirAllInRoot, fdPath, lsetxattr, mknod, S_IFCHR, S_IFBLK, S_IFIFO,
 } from '../sys/index.js';
@@ -52,14 +52,6 @@ export interface ApplyLayerResult {
   skippedXattrs: string[];
 }
 
-const GZIP_MAGIC = [0x1f, 0x8b];
-const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
-
-type Compression = 'gzip' | 'zstd' | 'none';
-
-function startsWith(buf: Buffer, magic: number[]): boolean {
-  return buf.length >= magic.length && magic.every((b, i) => buf[i] === b);
-}
 
 /** Cleans an entry name into a path relative to the target ('' = the target itself); refuses escapes. */
 export function cleanEntryPath(raw: string, what = 'layer entry'): string {
@@ -326,21 +318,12 @@ async function* decompress(src: LayerSource, mediaType: string | undefined): Asy
       yield Buffer.from(r.value);
     }
   }
-  const compression: Compression = startsWith(head, GZIP_MAGIC) ? 'gzip' : startsWith(head, ZSTD_MAGIC) ? 'zstd' : 'none';
+  const compression = compressionOf(head);
   if (compression === 'none') {
     yield* rest();
     return;
   }
-  let decoder: Transform;
-  if (compression === 'gzip') {
-    decoder = zlib.createGunzip();
-  } else {
-    const create = (zlib as unknown as { createZstdDecompress?: () => Transform }).createZstdDecompress;
-    if (create === undefined) {
-      throw notImplemented(`layer of media type ${mediaType ?? 'application/vnd.oci.image.layer.v1.tar+zstd'}: zstd decompression is not available in Node ${process.versions.node}`);
-    }
-    decoder = create();
-  }
+  const decoder = createDecompressor(compression);
   const input = Readable.from(rest());
   const piping = pipeline(input, decoder).catch((err: unknown) => err);
   try {

@@ -202,3 +202,45 @@ test('disk full during pull: a clear error, nothing recorded, the store stays co
   assert.equal(pulled.id, small.configDescriptor.digest);
   void big;
 });
+
+test('zstd and uncompressed layers pull and unpack like gzip ones', { skip, timeout: 60_000 }, async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const { writeBlob } = await import('../../../src/content/index.js');
+  const { MediaType } = await import('../../../src/oci/index.js');
+  const { sha256Digest } = await import('../../../src/base/index.js');
+  const reg = await startRegistry(t);
+  const src = await tempStore(t);
+  const zTar = await tarOf([{ name: 'from-zstd', data: Buffer.from('zstd layer\n') }]);
+  const plainTar = await tarOf([{ name: 'from-plain', data: Buffer.from('plain layer\n') }]);
+  const zBlob = execFileSync('zstd', ['-q', '-c', '-19'], { input: zTar });
+  const layers = [
+    { mediaType: MediaType.OciLayerZstd, digest: await writeBlob(src, 'z', zBlob), size: zBlob.length },
+    { mediaType: MediaType.OciLayer, digest: await writeBlob(src, 'p', plainTar), size: plainTar.length },
+  ];
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256Digest(zTar), sha256Digest(plainTar)] } }));
+  const configDesc = { mediaType: MediaType.OciConfig, digest: await writeBlob(src, 'c', config), size: config.length };
+  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: configDesc, layers }));
+  const mdesc = { mediaType: MediaType.OciManifest, digest: await writeBlob(src, 'm', manifest), size: manifest.length };
+  const client = new RegistryClient();
+  t.after(() => client.destroy());
+  await new Pusher(client).push(`${reg.host}/skiff/zstd:1`, src, mdesc);
+
+  const images = await service(t);
+  const pulled = await images.pull(`${reg.host}/skiff/zstd:1`);
+  assert.equal(pulled.id, configDesc.digest);
+  const mounts = await images.prepareRootfs('zstd-view', await images.forContainer(pulled.id));
+  t.after(() => images.snapshotter.remove('zstd-view').catch(() => {}));
+  const target = await tempDir(t, 'skiff-zstd-mnt-');
+  await mountAll(mounts, target);
+  try {
+    assert.equal(await readFile(join(target, 'from-zstd'), 'utf8'), 'zstd layer\n');
+    assert.equal(await readFile(join(target, 'from-plain'), 'utf8'), 'plain layer\n');
+  } finally {
+    umount(target, MNT_DETACH);
+  }
+  // save decompresses each layer to the bytes its diffID names
+  const saved = await images.save([`${reg.host}/skiff/zstd:1`]);
+  let bytes = 0;
+  for await (const c of saved) bytes += (c as Buffer).length;
+  assert.ok(bytes > zTar.length + plainTar.length);
+});
