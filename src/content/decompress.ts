@@ -42,7 +42,8 @@ class FzstdTransform extends Transform {
 
 /** A Transform that decompresses `kind`. */
 export function createDecompressor(kind: 'gzip' | 'zstd'): Transform {
-  if (kind === 'gzip') return zlib.createGunzip();
+  // Large output chunks: with zlib's default 16 KiB, a 25 MB layer takes ~4x longer to inflate.
+  if (kind === 'gzip') return zlib.createGunzip({ chunkSize: 1 << 20 });
   const native = (zlib as unknown as { createZstdDecompress?: () => Transform }).createZstdDecompress;
   return native !== undefined ? native() : new FzstdTransform();
 }

@@ -168,7 +168,8 @@ export class LocalContentStore implements ContentStore {
       stream(range?: ByteRange): Readable {
         const { start, end } = bounds(range);
         if (end === start) return Readable.from([]);
-        return createReadStream(file, { start, end: end - 1 }); // `end` is inclusive there
+        // 1 MiB reads: layers stream several times faster through gunzip and tar than in 64 KiB ones
+        return createReadStream(file, { start, end: end - 1, highWaterMark: 1 << 20 }); // `end` is inclusive there
       },
       async readAll(range?: ByteRange): Promise<Buffer> {
         const { start, end } = bounds(range);
