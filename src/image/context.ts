@@ -2,7 +2,7 @@
 // registry client, the event bus and the lock that keeps garbage collection away from writers.
 
 import { pipeline, type Readable } from 'node:stream';
-import { SkiffError, sha256Digest, type Digest, type Logger } from '../base/index.js';
+import { SkiffError, isCode, sha256Digest, type Digest, type Logger } from '../base/index.js';
 import { createDecompressor, readBlob, type ContentStore } from '../content/index.js';
 import { layerCompression, parseImageConfig, parseImageManifest, type Descriptor, type ImageConfig, type ImageManifest } from '../oci/index.js';
 import type { Snapshotter } from '../snapshot/index.js';
@@ -61,4 +61,14 @@ export async function openLayerTar(ctx: ImageContext, layer: Descriptor): Promis
   if (compression === 'gzip' || compression === 'zstd') return pipeline(stream, createDecompressor(compression), () => {}); // an error on either side ends the result
   stream.destroy();
   throw new SkiffError('NotImplemented', `layer ${layer.digest}: media type ${layer.mediaType} is not a layer this store can read`);
+}
+
+/** A full disk (a file write or SQLite's own) as ResourceExhausted that says so; other errors as they are. */
+export function noSpaceError(err: unknown, what: string): unknown {
+  if (isCode(err, 'ResourceExhausted')) return err;
+  const code = (err as { code?: unknown }).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL' || /\bENOSPC\b|no space left/i.test((err as Error).message ?? '')) {
+    return new SkiffError('ResourceExhausted', `${what}: no space left on device`, { cause: err });
+  }
+  return err;
 }

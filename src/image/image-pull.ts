@@ -3,12 +3,13 @@
 // the ones below it are stored → record the image, its tag and repo digest in one transaction.
 
 import { SkiffError, isCode, type Digest } from '../base/index.js';
-import { MediaType, isConfigMediaType } from '../oci/index.js';
+import { MediaType, isConfigMediaType, type Platform } from '../oci/index.js';
 import {
   Resolver, familiarString, formatReference, normalizeReference, parsePlatform,
   type ImageReference, type ProgressEvent, type RegistryClient,
 } from '../registry/index.js';
-import type { ImageContext } from './context.js';
+import { noSpaceError, type ImageContext } from './context.js';
+import { reconcileImages } from './reconcile.js';
 import { LayerUnpacker, shortLayerId } from './unpack.js';
 import type { ImageProgressListener, PullOptions, PullResult } from './types.js';
 
@@ -34,8 +35,21 @@ export function pullProgressAdapter(onProgress: ImageProgressListener | undefine
 export async function pullImage(ctx: ImageContext, client: RegistryClient, input: string, opts: PullOptions = {}): Promise<PullResult> {
   const reference = normalizeReference(input);
   const platform = opts.platform === undefined || opts.platform === '' ? undefined : parsePlatform(opts.platform);
-  const progress = opts.onProgress;
+  try {
+    return await pullLocked(ctx, client, reference, platform, opts);
+  } catch (err) {
+    // After a full disk, sweep what the failed pull left (blobs, snapshots) so the disk is not kept full.
+    if (isCode(err, 'ResourceExhausted')) {
+      await reconcileImages(ctx).catch((e: unknown) => ctx.logger.warn({ op: 'pull', err: String(e) }, 'sweep after a full disk failed'));
+    }
+    throw err;
+  }
+}
 
+async function pullLocked(
+  ctx: ImageContext, client: RegistryClient, reference: ImageReference, platform: Platform | undefined, opts: PullOptions,
+): Promise<PullResult> {
+  const progress = opts.onProgress;
   return ctx.lock.shared(async () => {
     const resolver = new Resolver(client, { logger: ctx.logger });
     let unpacker: LayerUnpacker | undefined;
@@ -56,13 +70,14 @@ export async function pullImage(ctx: ImageContext, client: RegistryClient, input
     } catch (err) {
       await unpacker?.settled();
       // A full disk: drop every partial download of this pull, or they keep the disk full.
-      if (isCode(err, 'ResourceExhausted')) {
+      const e = noSpaceError(err, `pull ${formatReference(reference)}`);
+      if (isCode(e, 'ResourceExhausted')) {
         for (const l of unpacker?.layerDescriptors ?? []) await ctx.content.abort(`fetch-${l.digest}`).catch(() => {});
       }
-      throw err;
+      throw e;
     }
     if (unpacker === undefined) throw new SkiffError('Internal', 'pull finished without an image config');
-    const sizes = await unpacker.done();
+    const sizes = await unpacker.done().catch((err: unknown) => { throw noSpaceError(err, `pull ${formatReference(reference)}`); });
 
     const id = pulled.configDescriptor.digest;
     const tagRef = reference.tag === undefined ? undefined : formatReference({ ...reference, digest: undefined });

@@ -174,32 +174,38 @@ test('disk full during pull: a clear error, nothing recorded, the store stays co
   const { randomBytes } = await import('node:crypto');
   const { mountRaw } = await import('../../../src/sys/index.js');
   const reg = await startRegistry(t);
-  const big = await pushTestImage(t, reg.host, 'skiff/big:1', [0, 1, 2].map((i) => [{ name: `f${i}`, data: randomBytes(4 << 20) }]));
+  const big = await pushTestImage(t, reg.host, 'skiff/big:1', [0, 1, 2, 3].map((i) => [{ name: `f${i}`, data: randomBytes(4 << 20) }]));
   const small = await pushTestImage(t, reg.host, 'skiff/small:1', [[{ name: 'hello', data: Buffer.from('hello\n') }]]);
   const { mkdtemp, rm } = await import('node:fs/promises');
-  const dir = await mkdtemp('/tmp/skiff-full-');
-  mountRaw('tmpfs', dir, 'tmpfs', 0, 'size=10m');
-  t.after(async () => {
-    umount(dir, MNT_DETACH);
-    await rm(dir, { recursive: true, force: true });
-  });
-  const root = join(dir, 'data');
-  let images = await openImageService({ root });
-  try {
-    await rejectsCode(images.pull(`${reg.host}/skiff/big:1`), 'ResourceExhausted', /no space left on device/);
-    assert.deepEqual(await images.list(), []);
-  } finally {
-    await images.close();
+  // Sizes at which the disk fills during downloads, during unpacking, and around the metadata.
+  for (const size of ['2m', '6m', '10m', '16m']) {
+    const dir = await mkdtemp('/tmp/skiff-full-');
+    mountRaw('tmpfs', dir, 'tmpfs', 0, `size=${size}`);
+    t.after(async () => {
+      umount(dir, MNT_DETACH);
+      await rm(dir, { recursive: true, force: true });
+    });
+    const root = join(dir, 'data');
+    let images = await openImageService({ root });
+    try {
+      await rejectsCode(images.pull(`${reg.host}/skiff/big:1`), 'ResourceExhausted', /no space left on device/);
+      assert.deepEqual(await images.list(), [], size);
+    } finally {
+      await images.close();
+    }
+    // Reopening reconciles: no image, no active snapshot, no ingest; and a small pull works.
+    images = await openImageService({ root });
+    try {
+      assert.deepEqual(await images.list(), []);
+      let active = 0;
+      await images.snapshotter.walk((i) => { if (i.kind === 'active') active++; });
+      assert.equal(active, 0, size);
+      const pulled = await images.pull(`${reg.host}/skiff/small:1`);
+      assert.equal(pulled.id, small.configDescriptor.digest, size);
+    } finally {
+      await images.close();
+    }
   }
-  // Reopening reconciles: no image, no active snapshot, no ingest; and a small pull works.
-  images = await openImageService({ root });
-  t.after(() => images.close());
-  assert.deepEqual(await images.list(), []);
-  let active = 0;
-  await images.snapshotter.walk((i) => { if (i.kind === 'active') active++; });
-  assert.equal(active, 0);
-  const pulled = await images.pull(`${reg.host}/skiff/small:1`);
-  assert.equal(pulled.id, small.configDescriptor.digest);
   void big;
 });
 
