@@ -17,6 +17,8 @@ export interface DaemonConfig {
   maxConcurrentUploads: number;
   labels: string[];
   configFile: string;
+  /** Registry CAs in docker's certs.d layout (`<dir>/<host:port>/ca.crt`). */
+  certsDir: string;
 }
 
 export const DEFAULTS = {
@@ -24,6 +26,7 @@ export const DEFAULTS = {
   dataRoot: '/var/lib/skiff',
   execRoot: '/run/skiff',
   configFile: '/etc/skiff/daemon.json',
+  certsDir: '/etc/skiff/certs.d',
 };
 
 const fileSchema = z.strictObject({
@@ -108,6 +111,7 @@ export function resolveConfig(flags: Flags): DaemonConfig {
     maxConcurrentUploads: file['max-concurrent-uploads'] ?? 5,
     labels: file.labels ?? [],
     configFile,
+    certsDir: DEFAULTS.certsDir,
   };
 }
 

@@ -81,6 +81,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       snapshotter: config.storageDriver,
       logger: log.child({ layer: 'image' }),
       insecureRegistries: config.insecureRegistries,
+      certsDir: config.certsDir,
       maxConcurrentDownloads: config.maxConcurrentDownloads,
       maxConcurrentUploads: config.maxConcurrentUploads,
     });

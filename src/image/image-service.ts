@@ -1,6 +1,7 @@
 // The composition of the image layer: one content store, one snapshotter and one SQLite store under
 // the data root, shared by the verbs (one module each). openImageService is the only constructor.
 
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -43,6 +44,7 @@ class LocalImageService implements ImageService {
       credentials: auth === undefined || Object.keys(auth).length === 0 ? base : chainCredentials(staticCredentials(auth), base),
       insecureRegistries: this.opts.insecureRegistries ?? [],
       logger: this.ctx.logger,
+      ...(this.opts.certsDir === undefined ? {} : { ca: registryCas(this.opts.certsDir) }),
     });
   }
 
@@ -168,6 +170,27 @@ class LocalImageService implements ImageService {
       this.db.close();
     });
   }
+}
+
+/** Every `<dir>/<host>/*.crt` (docker's /etc/docker/certs.d layout), read at each client creation. */
+function registryCas(dir: string): string[] {
+  const cas: string[] = [];
+  let hosts: string[];
+  try {
+    hosts = readdirSync(dir);
+  } catch {
+    return cas;
+  }
+  for (const host of hosts) {
+    let files: string[];
+    try {
+      files = readdirSync(join(dir, host));
+    } catch {
+      continue;
+    }
+    for (const f of files.filter((x) => x.endsWith('.crt')).sort()) cas.push(readFileSync(join(dir, host, f), 'utf8'));
+  }
+  return cas;
 }
 
 export async function openImageService(opts: ImageServiceOptions): Promise<ImageService & { readonly snapshotter: Snapshotter }> {

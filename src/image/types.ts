@@ -233,6 +233,8 @@ export interface ImageServiceOptions {
   logger?: import('../base/index.js').Logger;
   /** Credentials used when a call brings none (e.g. ~/.docker/config.json). */
   credentials?: import('../registry/index.js').CredentialSource;
+  /** docker's certs.d layout: `<certsDir>/<host[:port]>/*.crt` are trusted CAs for registries. */
+  certsDir?: string;
   /** daemon.json `insecure-registries`. */
   insecureRegistries?: readonly string[];
   /** daemon.json `max-concurrent-downloads` / `max-concurrent-uploads`. */

@@ -8,6 +8,7 @@
 // [https, http]); Skiff does the same with a ping of /v2/ and remembers the answer per host.
 
 import { channel } from 'node:diagnostics_channel';
+import { rootCertificates } from 'node:tls';
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -173,7 +174,9 @@ export class RegistryClient {
       headersTimeout: opts.headersTimeoutMs ?? 60_000,
       bodyTimeout: opts.bodyTimeoutMs ?? 120_000,
     };
-    const secure = new Agent({ ...common, connect: opts.ca === undefined ? {} : { ca: opts.ca } });
+    // Extra CAs are added to Node's public roots, not put in their place (tls's `ca` replaces them).
+    const extra = opts.ca === undefined ? [] : [opts.ca].flat();
+    const secure = new Agent({ ...common, connect: extra.length === 0 ? {} : { ca: [...rootCertificates, ...extra] } });
     const insecure = new Agent({ ...common, connect: { rejectUnauthorized: false } });
     this.agents = [secure, insecure];
     this.secureAgent = secure.compose(interceptors.redirect({ maxRedirections: 5 }));

@@ -209,3 +209,25 @@ test('zstd and foreign layers are refused before any layer is downloaded', { ski
   await new Pusher(c).push(`${reg.host}/skiff/foreign:1`, src, fdesc);
   await rejectsCode(new Resolver(c).pull(`${reg.host}/skiff/foreign:1`, await tempStore(t)), 'NotImplemented', /foreign \(non-distributable\) layer/);
 });
+
+test('HTTPS: a registry whose CA is trusted works with verification on; an unknown CA is refused clearly', { skip }, async (t) => {
+  const { makeTlsCert } = await import('./registry-helpers.js');
+  const cert = await makeTlsCert(t);
+  const reg = await startRegistry(t, { tls: cert });
+  const src = await tempStore(t);
+  const img = await buildImage(src, [[{ name: 'tls', data: Buffer.from('over https\n') }]]);
+  const trusted = new RegistryClient({ loopbackIsInsecure: false, ca: cert.pem });
+  t.after(() => trusted.destroy());
+  await new Pusher(trusted).push(`${reg.host}/skiff/tls:1`, src, img.manifestDescriptor);
+  const dst = await tempStore(t);
+  const pulled = await new Resolver(trusted).pull(`${reg.host}/skiff/tls:1`, dst);
+  assert.equal(pulled.configDescriptor.digest, img.configDescriptor.digest);
+
+  const untrusted = new RegistryClient({ loopbackIsInsecure: false, retry: { attempts: 1 } });
+  t.after(() => untrusted.destroy());
+  await rejectsCode(new Resolver(untrusted).resolve(`${reg.host}/skiff/tls:1`), 'Unavailable', /self[- ]signed certificate|certificate/i);
+  // Marked insecure (docker's insecure-registries), the certificate is not verified.
+  const insecure = new RegistryClient({ loopbackIsInsecure: false, insecureRegistries: [reg.host] });
+  t.after(() => insecure.destroy());
+  assert.equal((await new Resolver(insecure).resolve(`${reg.host}/skiff/tls:1`)).descriptor.digest, img.manifestDescriptor.digest);
+});

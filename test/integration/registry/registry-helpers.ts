@@ -4,6 +4,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import * as http from 'node:http';
+import { connect as tlsConnect } from 'node:tls';
 import { createHash, createPrivateKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -49,8 +50,32 @@ export interface RunningRegistry {
   storage: string;
 }
 
+function probe(port: number, tls: boolean): Promise<boolean> {
+  if (!tls) return fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.status < 500, () => false);
+  return new Promise((resolve) => {
+    const s = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
 /** Starts docker-registry on a free 127.0.0.1 port; resolves once it logs that it listens. */
-export async function startRegistry(t: TestContext, opts: { token?: TokenAuth } = {}): Promise<RunningRegistry> {
+export interface RegistryTls {
+  certPath: string;
+  keyPath: string;
+}
+
+/** A self-signed certificate for 127.0.0.1 (and localhost), for an HTTPS registry. */
+export async function makeTlsCert(t: TestContext): Promise<RegistryTls & { pem: string }> {
+  const dir = await tempDir(t, 'skiff-tls-');
+  const certPath = join(dir, 'cert.pem');
+  const keyPath = join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  return { certPath, keyPath, pem: await readFile(certPath, 'utf8') };
+}
+
+export async function startRegistry(t: TestContext, opts: { token?: TokenAuth; tls?: RegistryTls } = {}): Promise<RunningRegistry> {
   const dir = await tempDir(t, 'skiff-registry-');
   const port = await freePort();
   const storage = join(dir, 'storage');
@@ -74,7 +99,7 @@ storage:
 http:
   addr: 127.0.0.1:${port}
   secret: ${randomBytes(16).toString('hex')}
-${auth}`;
+${opts.tls === undefined ? '' : `  tls:\n    certificate: ${opts.tls.certPath}\n    key: ${opts.tls.keyPath}\n`}${auth}`;
   const configPath = join(dir, 'config.yml');
   await writeFile(configPath, config);
   const child = spawn(REGISTRY_BIN, ['serve', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -94,7 +119,7 @@ ${auth}`;
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`docker-registry exited with ${code}: ${log}`))));
   exited.catch(() => undefined);
   for (let i = 0; ; i++) {
-    const up = await Promise.race([exited, fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.status < 500, () => false)]);
+    const up = await Promise.race([exited, probe(port, opts.tls !== undefined)]);
     if (up) break;
     if (i > 200) throw new Error(`docker-registry did not answer on 127.0.0.1:${port}: ${log}`);
     await new Promise((r) => setTimeout(r, 25));
