@@ -19,6 +19,8 @@ export interface DaemonConfig {
   configFile: string;
   /** Registry CAs in docker's certs.d layout (`<dir>/<host:port>/ca.crt`). */
   certsDir: string;
+  /** Parent cgroup of containers (docker's cgroup-parent; docker's default is "docker"). */
+  cgroupParent: string;
 }
 
 export const DEFAULTS = {
@@ -40,6 +42,7 @@ const fileSchema = z.strictObject({
   'max-concurrent-downloads': z.number().int().min(1).max(64).optional(),
   'max-concurrent-uploads': z.number().int().min(1).max(64).optional(),
   labels: z.array(z.string()).optional(),
+  'cgroup-parent': z.string().regex(/^\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, 'a cgroup path such as "skiff" or "/skiff/engine"').optional(),
 });
 
 type FileConfig = z.infer<typeof fileSchema>;
@@ -112,6 +115,7 @@ export function resolveConfig(flags: Flags): DaemonConfig {
     labels: file.labels ?? [],
     configFile,
     certsDir: DEFAULTS.certsDir,
+    cgroupParent: (file['cgroup-parent'] ?? 'skiff').replace(/^\//, ''),
   };
 }
 

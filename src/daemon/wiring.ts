@@ -5,11 +5,14 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, hostname, release, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DisposableStore, SkiffError, type Logger } from '../base/index.js';
 import { createDockerApi, type SystemFacts } from '../api/index.js';
 import { openImageService } from '../image/index.js';
-import { cgroups } from '../runtime/index.js';
+import { ContainerService } from '../engine/index.js';
+import { SkiffRuntime, cgroups, sealedShimImage } from '../runtime/index.js';
+import { openDatabase } from '../store/index.js';
 import { writeFileAtomicSync, lockFile } from '../sys/index.js';
 import { socketPathOf, type DaemonConfig } from './config.js';
 
@@ -76,8 +79,13 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     writeFileAtomicSync(join(config.execRoot, 'skiffd.pid'), `${process.pid}\n`, 0o644);
     disposables.add(() => rmSync(join(config.execRoot, 'skiffd.pid'), { force: true }));
 
+    let engine: ContainerService | undefined;
+    const sharedDb = openDatabase(join(config.dataRoot, 'skiff.db'));
+    disposables.add(() => { sharedDb.close(); });
     const images = await openImageService({
       root: config.dataRoot,
+      db: sharedDb,
+      useChecker: (id) => engine?.imageUse(id) ?? { containers: 0 },
       snapshotter: config.storageDriver,
       logger: log.child({ layer: 'image' }),
       insecureRegistries: config.insecureRegistries,
@@ -86,6 +94,29 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       maxConcurrentUploads: config.maxConcurrentUploads,
     });
     disposables.add(() => images.close());
+
+    // The runtime's state dir holds the shims' sockets: `<root>/<64-hex id>/exec-<12-hex>.sock` must
+    // stay under the 108 bytes of a unix socket path.
+    const runtimeRoot = join(config.execRoot, 'r');
+    if (runtimeRoot.length > 19) {
+      throw new SkiffError('InvalidArgument', `--exec-root ${config.execRoot} is too long: the shims' socket paths under it would exceed 108 bytes (at most 17 characters)`, { field: 'exec-root' });
+    }
+    const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+    const shimBinary = process.env.SKIFF_SHIM ?? join(repo, 'native', 'build', 'skiff-shim');
+    const shimImage = sealedShimImage(shimBinary);
+    disposables.add(() => shimImage.close());
+    const runtime = new SkiffRuntime({ root: runtimeRoot, shimPath: shimImage.path, cgroupParent: config.cgroupParent, logger: log.child({ layer: 'runtime' }) });
+    const containers = new ContainerService({
+      db: sharedDb,
+      images,
+      runtime,
+      paths: { containers: join(config.dataRoot, 'containers'), initBinary: shimBinary, cgroupParent: config.cgroupParent },
+      logger: log.child({ layer: 'engine' }),
+    });
+    engine = containers;
+    const reconciled = await containers.reconcile();
+    if (reconciled.adopted.length + reconciled.exited.length > 0) log.info({ op: 'reconcile', ...reconciled }, 'containers reconciled');
+    disposables.add(() => containers.close());
 
     const layout = await cgroups.detectCgroupLayout().catch(() => 'hybrid' as const);
     const os = osRelease();
@@ -109,9 +140,9 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       insecureRegistries: config.insecureRegistries,
       labels: config.labels,
       warnings: [],
-      containers: () => ({ running: 0, paused: 0, stopped: 0 }),
+      containers: () => containers.counts(),
     };
-    const api = createDockerApi({ images, facts, logger: log.child({ layer: 'api' }) });
+    const api = createDockerApi({ images, containers, facts, logger: log.child({ layer: 'api' }) });
     disposables.add(() => api.close());
     for (const host of config.hosts) {
       const path = socketPathOf(host);

@@ -33,6 +33,10 @@ export async function removeImage(ctx: ImageContext, nameOrId: string, opts: Rem
     // repository's last tag. The image goes only when nothing refers to it and no container uses it.
     const ref = found.reference;
     const named = ref.digest === undefined ? `${ref.domain}/${ref.path}:${ref.tag ?? 'latest'}` : `${ref.domain}/${ref.path}@${ref.digest}`;
+    const container = use.runningContainer ?? use.stoppedContainer;
+    if (opts.force !== true && container !== undefined && refs().every((r) => r === named || (r.includes('@') && repositoryOf(r) === repositoryOf(named)))) {
+      throw new SkiffError('Conflict', `conflict: unable to remove repository reference "${nameOrId}" (must force) - container ${shortId(container)} is using its referenced image ${hex(record.id)}`);
+    }
     untag(ctx, named, record.id, out);
     const repo = repositoryOf(named);
     if (ref.digest === undefined && !refs().some((r) => !r.includes('@') && repositoryOf(r) === repo)) {

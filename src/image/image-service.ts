@@ -34,7 +34,8 @@ class LocalImageService implements ImageService {
 
   constructor(
     private readonly ctx: ImageContext,
-    private readonly db: SqliteDb,
+    /** Closed with the service only when the service opened it. */
+    private readonly db: SqliteDb | undefined,
     private readonly opts: ImageServiceOptions,
   ) {}
 
@@ -167,7 +168,7 @@ class LocalImageService implements ImageService {
     this.closed = true;
     await this.ctx.lock.exclusive(async () => {
       this.ctx.snapshots.close();
-      this.db.close();
+      this.db?.close();
     });
   }
 }
@@ -206,11 +207,12 @@ export async function openImageService(opts: ImageServiceOptions): Promise<Image
     : await CopySnapshotter.open(join(root, 'snapshots', 'copy'));
   let db: SqliteDb;
   try {
-    db = openDatabase(join(root, 'skiff.db'));
+    db = opts.db ?? openDatabase(join(root, 'skiff.db'));
   } catch (err) {
     snapshots.close();
     throw err;
   }
+  const ownsDb = opts.db === undefined;
   let service: LocalImageService | undefined;
   const ctx: ImageContext = {
     repo: new ImageRepo(db),
@@ -226,7 +228,7 @@ export async function openImageService(opts: ImageServiceOptions): Promise<Image
     emit: (e) => service?.emit(e),
     now: () => Date.now(),
   };
-  service = new LocalImageService(ctx, db, opts);
+  service = new LocalImageService(ctx, ownsDb ? db : undefined, opts);
   try {
     const report = await reconcileImages(ctx, opts.fetchIngestMaxAgeMs === undefined ? {} : { fetchIngestMaxAgeMs: opts.fetchIngestMaxAgeMs });
     const swept = report.removedRows.length + report.removedActiveSnapshots.length + report.removedSnapshots.length + report.abortedIngests.length;

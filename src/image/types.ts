@@ -228,6 +228,8 @@ export interface ImageService {
 export interface ImageServiceOptions {
   /** The daemon's data root: content/, snapshots/, the SQLite metadata live under it. */
   root: string;
+  /** The open skiff.db (the daemon shares one); when absent the service opens `<root>/skiff.db` itself. */
+  db?: import('../store/index.js').SqliteDb;
   /** `overlay` (default when the kernel has it) or `copy`, docker's storage-driver key. */
   snapshotter?: 'overlay' | 'copy';
   logger?: import('../base/index.js').Logger;

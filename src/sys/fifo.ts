@@ -1,5 +1,6 @@
 // mkfifo and O_PATH opens: Node's fs has neither.
 
+import { chmodSync } from 'node:fs';
 import { libc, check } from './libc.js';
 
 const mkfifoFn = libc.func('int mkfifo(const char *path, uint32_t mode)');
@@ -10,8 +11,10 @@ export const O_PATH = 0o10000000;
 export const O_CLOEXEC = 0o2000000;
 export const O_DIRECTORY = 0o200000;
 
+/** Creates a fifo with exactly `mode`: the process umask (022 in a daemon) would strip 0622's writes. */
 export function mkfifo(path: string, mode: number): void {
   check(mkfifoFn(path, mode) as number, 'mkfifo', path);
+  chmodSync(path, mode);
 }
 
 /** An O_PATH fd (not close-on-exec, so a child can inherit it). */

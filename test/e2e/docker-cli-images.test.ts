@@ -120,10 +120,10 @@ test('docker save | docker load through skiffd; the archive loads into docker-fo
 test('skiffd: a second daemon on the same data root is refused; a bad daemon.json names the key', { skip, timeout: 60_000 }, async (t) => {
   const d = await startSkiffd(t);
   const bin = join(repoRoot(), 'bin', 'skiffd');
-  const second = await runCmd(bin, ['-H', `unix://${d.dir}/other.sock`, '--data-root', d.dataRoot, '--exec-root', `${d.dir}/exec2`, '--config-file', `${d.dir}/daemon.json`]);
+  const second = await runCmd(bin, ['-H', `unix://${d.dir}/other.sock`, '--data-root', d.dataRoot, '--exec-root', `${d.dir}/y`, '--config-file', `${d.dir}/daemon.json`]);
   assert.equal(second.code, 1);
   assert.match(second.stderr, new RegExp(`another skiffd is running with data root ${d.dataRoot} \\(pid ${d.process.pid}\\)`));
-  const sameSocket = await runCmd(bin, ['-H', d.host, '--data-root', `${d.dir}/data2`, '--exec-root', `${d.dir}/exec3`, '--config-file', `${d.dir}/daemon.json`]);
+  const sameSocket = await runCmd(bin, ['-H', d.host, '--data-root', `${d.dir}/data2`, '--exec-root', `${d.dir}/z`, '--config-file', `${d.dir}/daemon.json`]);
   assert.equal(sameSocket.code, 1);
   assert.match(sameSocket.stderr, /another daemon is listening on/);
 

@@ -71,7 +71,7 @@ export async function startSkiffd(t: TestContext, opts: { args?: string[]; dir?:
   }
   const socket = join(dir, 's.sock');
   const dataRoot = join(dir, 'data');
-  const execRoot = join(dir, 'exec');
+  const execRoot = join(dir, 'x');
   const configFile = join(dir, 'daemon.json');
   await writeFile(configFile, JSON.stringify(opts.daemonJson ?? {}));
   const child = spawn(join(repoRoot(), 'bin', 'skiffd'),

@@ -1,6 +1,7 @@
 // The event stream of /events: docker's event records, a ring of recent ones for `since`, and
 // docker's filters (type, event/action, image, container, label).
 import type { ImageEvent } from '../../image/index.js';
+import type { ContainerEvent } from '../../engine/index.js';
 
 export interface DockerEvent {
   Type: string;
@@ -19,6 +20,20 @@ export function fromImageEvent(e: ImageEvent): DockerEvent {
     status: e.action,
     id: e.id,
     Type: 'image',
+    Action: e.action,
+    Actor: { ID: e.id, Attributes: e.attributes },
+    scope: 'local',
+    time: Number(e.timeNano / 1_000_000_000n),
+    timeNano: Number(e.timeNano),
+  };
+}
+
+export function fromContainerEvent(e: ContainerEvent): DockerEvent {
+  return {
+    status: e.action,
+    id: e.id,
+    from: e.attributes.image ?? '',
+    Type: 'container',
     Action: e.action,
     Actor: { ID: e.id, Attributes: e.attributes },
     scope: 'local',

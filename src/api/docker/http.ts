@@ -2,6 +2,7 @@
 // moby's httputils does, and streams of JSON messages whose failures become an error record.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { SkiffError } from '../../base/index.js';
 import { errorMessage, httpStatusOf } from './errors.js';
 import { errorJsonMessage, type JsonMessage } from './progress.js';
@@ -17,6 +18,11 @@ export interface ApiRequest {
   raw: IncomingMessage;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
+  /**
+   * Takes the connection over (docker's hijack): answers `101 UPGRADED` when the client asked for an
+   * upgrade (docker CLI, dockerode, docker-py), else `200 OK`, and returns the raw socket.
+   */
+  hijack(contentType: string): Duplex;
 }
 
 export type Handler = (req: ApiRequest, res: ServerResponse) => Promise<void>;
@@ -80,7 +86,12 @@ export function filtersParam(q: URLSearchParams): Record<string, string[]> {
   return out;
 }
 
+/** Bodies of upgrade requests: Node hands them over with the socket, not through the message. */
+export const upgradeBodies = new WeakMap<IncomingMessage, Buffer>();
+
 export async function readBody(req: IncomingMessage, limitBytes = 16 << 20): Promise<Buffer> {
+  const upgraded = upgradeBodies.get(req);
+  if (upgraded !== undefined) return upgraded;
   const chunks: Buffer[] = [];
   let n = 0;
   for await (const c of req) {

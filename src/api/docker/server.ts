@@ -1,17 +1,22 @@
 // The Docker Engine API server: an HTTP server (on the daemon's unix socket) that strips the
 // `/v1.NN` prefix, checks the version, sets docker's response headers and dispatches to the routes.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { SkiffError, type Logger } from '../../base/index.js';
 import type { ImageService } from '../../image/index.js';
-import { fromImageEvent, EventHub } from './events.js';
-import { sendError, sendJson, type ApiRequest } from './http.js';
+import { fromContainerEvent, fromImageEvent, EventHub } from './events.js';
+import { containerRoutes } from './routes/containers.js';
+import type { ContainerService } from '../../engine/index.js';
+import { sendError, sendJson, upgradeBodies, type ApiRequest } from './http.js';
 import { matchRoute, type Route } from './router.js';
 import { imageRoutes } from './routes/images.js';
 import { API_VERSION, MAX_API_VERSION, MIN_API_VERSION, systemRoutes, type SystemFacts } from './routes/system.js';
 
 export interface DockerApiOptions {
   images: ImageService;
+  containers?: ContainerService;
   facts: SystemFacts;
   logger: Logger;
   events?: EventHub;
@@ -23,6 +28,31 @@ function compareVersions(a: string, b: string): number {
   return a1! - b1! || a2! - b2!;
 }
 
+/**
+ * An upgrade request's body (exec start's JSON) arrives with the socket: split its Content-Length
+ * bytes off (reading more if `head` is short) and keep the rest for the hijacked stream.
+ */
+async function takeUpgradeBody(raw: IncomingMessage, socket: Socket, head: Buffer): Promise<Buffer> {
+  const length = Number(raw.headers['content-length'] ?? 0);
+  if (!Number.isSafeInteger(length) || length <= 0) return head;
+  if (length > 1 << 20) throw new SkiffError('InvalidArgument', 'request body too large');
+  let buf = head;
+  while (buf.length < length) {
+    const chunk = await new Promise<Buffer | null>((resolve) => {
+      const onData = (c: Buffer): void => { cleanup(); resolve(c); };
+      const onEnd = (): void => { cleanup(); resolve(null); };
+      const cleanup = (): void => { socket.off('data', onData); socket.off('end', onEnd); socket.pause(); };
+      socket.on('data', onData);
+      socket.once('end', onEnd);
+      socket.resume();
+    });
+    if (chunk === null) break;
+    buf = Buffer.concat([buf, chunk]);
+  }
+  upgradeBodies.set(raw, buf.subarray(0, length));
+  return buf.subarray(length);
+}
+
 export interface DockerApi {
   events: EventHub;
   /** Serves the API on a unix socket (one server per socket). */
@@ -32,11 +62,22 @@ export interface DockerApi {
 
 export function createDockerApi(opts: DockerApiOptions): DockerApi {
   const events = opts.events ?? new EventHub();
-  const unsubscribe = opts.images.subscribe((e) => events.publish(fromImageEvent(e)));
-  const routes: Route[] = [...systemRoutes(opts.facts, opts.images, events), ...imageRoutes(opts.images)];
+  const unsubscribeImages = opts.images.subscribe((e) => events.publish(fromImageEvent(e)));
+  const unsubscribeContainers = opts.containers?.subscribe((e) => events.publish(fromContainerEvent(e)));
+  const unsubscribe = (): void => {
+    unsubscribeImages();
+    unsubscribeContainers?.();
+  };
+  const routes: Route[] = [
+    ...systemRoutes(opts.facts, opts.images, events),
+    ...imageRoutes(opts.images),
+    ...(opts.containers === undefined ? [] : containerRoutes(opts.containers)),
+  ];
   const log = opts.logger;
 
-  const handle = async (raw: IncomingMessage, res: ServerResponse): Promise<void> => {
+  // Hijacked connections (attach, exec) are no longer the HTTP server's: closed by hand at shutdown.
+  const hijacked = new Set<Socket>();
+  const handle = async (raw: IncomingMessage, res: ServerResponse, upgrade?: { head: Buffer }): Promise<void> => {
     const url = new URL(raw.url ?? '/', 'http://skiffd');
     let path = url.pathname;
     let version = API_VERSION;
@@ -69,7 +110,20 @@ export function createDockerApi(opts: DockerApiOptions): DockerApi {
     }
     const ctl = new AbortController();
     res.once('close', () => { if (!res.writableFinished) ctl.abort(new SkiffError('Cancelled', 'client went away')); });
-    const req: ApiRequest = { method: raw.method ?? 'GET', path, version, query: url.searchParams, params: match.params, raw, signal: ctl.signal };
+    const hijack = (contentType: string): Duplex => {
+      const socket = res.socket!;
+      res.detachSocket(socket);
+      hijacked.add(socket);
+      socket.once('close', () => hijacked.delete(socket));
+      const upgraded = upgrade !== undefined;
+      socket.write(upgraded
+        ? `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`
+        : `HTTP/1.1 200 OK\r\nContent-Type: ${contentType}\r\n\r\n`);
+      if (upgrade !== undefined && upgrade.head.length > 0) socket.unshift(upgrade.head);
+      socket.once('close', () => ctl.abort(new SkiffError('Cancelled', 'client went away')));
+      return socket;
+    };
+    const req: ApiRequest = { method: raw.method ?? 'GET', path, version, query: url.searchParams, params: match.params, raw, signal: ctl.signal, hijack };
     const started = Date.now();
     try {
       await match.route.handler(req, res);
@@ -95,6 +149,18 @@ export function createDockerApi(opts: DockerApiOptions): DockerApi {
     listen: async (socketPath: string) => {
       const server = createServer(listener);
       server.keepAliveTimeout = 120_000;
+      // Upgrade requests (attach, exec start) get a ServerResponse of their own, so errors before
+      // the hijack are ordinary HTTP replies.
+      server.on('upgrade', (raw: IncomingMessage, socket: Socket, head: Buffer) => {
+        const res = new ServerResponse(raw);
+        res.shouldKeepAlive = false;
+        res.assignSocket(socket);
+        res.once('finish', () => socket.end());
+        takeUpgradeBody(raw, socket, head).then((rest) => handle(raw, res, { head: rest })).catch((err: unknown) => {
+          log.error({ err: String(err) }, 'upgrade handler crashed');
+          socket.destroy();
+        });
+      });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(socketPath, () => {
@@ -106,6 +172,7 @@ export function createDockerApi(opts: DockerApiOptions): DockerApi {
     },
     close: async () => {
       unsubscribe();
+      for (const socket of hijacked) socket.destroy();
       await Promise.all(servers.map((server) => new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

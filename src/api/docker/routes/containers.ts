@@ -1,0 +1,179 @@
+// Docker's container and exec endpoints over the ContainerService.
+import type { Duplex } from 'node:stream';
+import { SkiffError } from '../../../base/index.js';
+import { frameRecord, type ContainerService, type WaitCondition } from '../../../engine/index.js';
+import { boolParam, filtersParam, intParam, readJsonBody, sendJson, sendNoContent, type Handler } from '../http.js';
+import type { Route } from '../router.js';
+
+const RAW = 'application/vnd.docker.raw-stream';
+const MULTIPLEXED = 'application/vnd.docker.multiplexed-stream';
+
+/** Pipes a shim stream and a hijacked client connection together, half-closes included; the caller ends the client. */
+function splice(client: Duplex, shim: Duplex, acceptInput: boolean): Promise<void> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      shim.destroy();
+      resolve();
+    };
+    shim.on('data', (c: Buffer) => { if (!client.write(c)) { shim.pause(); client.once('drain', () => shim.resume()); } });
+    shim.once('end', finish);
+    shim.once('error', finish);
+    shim.once('close', finish);
+    if (acceptInput) {
+      client.on('data', (c: Buffer) => { if (!shim.write(c)) { client.pause(); shim.once('drain', () => client.resume()); } });
+      client.once('end', () => shim.end()); // stdin's EOF
+    } else {
+      client.on('data', () => {});
+    }
+    client.once('close', finish);
+    client.once('error', finish);
+  });
+}
+
+function timeParamNs(v: string | null, field: string): bigint | undefined {
+  if (v === null || v === '' || v === '0') return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) {
+    const [s, frac = ''] = v.split('.');
+    return BigInt(s!) * 1_000_000_000n + BigInt((frac + '000000000').slice(0, 9));
+  }
+  const t = Date.parse(v);
+  if (!Number.isFinite(t)) throw new SkiffError('InvalidArgument', `invalid value for ${field}: ${v}`, { field });
+  return BigInt(t) * 1_000_000n;
+}
+
+export function containerRoutes(c: ContainerService): Route[] {
+  const create: Handler = async (req, res) => {
+    const body = await readJsonBody<Record<string, unknown> & { HostConfig?: Record<string, unknown>; NetworkingConfig?: unknown }>(req.raw, 'container config');
+    const { HostConfig, NetworkingConfig: _n, ...config } = body;
+    void _n;
+    const name = req.query.get('name') ?? undefined;
+    const result = await c.create({ ...(name === undefined ? {} : { name }), config: config as never, ...(HostConfig === undefined || HostConfig === null ? {} : { hostConfig: HostConfig as never }) });
+    sendJson(res, 201, result);
+  };
+  const list: Handler = async (req, res) => {
+    const limit = intParam(req.query, 'limit', -1);
+    sendJson(res, 200, c.list({ all: boolParam(req.query, 'all'), ...(limit > 0 ? { limit } : {}), filters: filtersParam(req.query) }));
+  };
+  const inspect: Handler = async (req, res) => { sendJson(res, 200, c.inspect(req.params[0]!)); };
+  const start: Handler = async (req, res) => { await c.start(req.params[0]!); sendNoContent(res); };
+  const stop: Handler = async (req, res) => {
+    const t = req.query.get('t');
+    const signal = req.query.get('signal');
+    await c.stop(req.params[0]!, { ...(t === null || t === '' ? {} : { timeoutS: Number(t) }), ...(signal === null || signal === '' ? {} : { signal }) });
+    sendNoContent(res);
+  };
+  const restart: Handler = async (req, res) => {
+    const t = req.query.get('t');
+    await c.restart(req.params[0]!, t === null || t === '' ? {} : { timeoutS: Number(t) });
+    sendNoContent(res);
+  };
+  const kill: Handler = async (req, res) => { await c.kill(req.params[0]!, req.query.get('signal') ?? undefined); sendNoContent(res); };
+  const pause: Handler = async (req, res) => { await c.pause(req.params[0]!); sendNoContent(res); };
+  const unpause: Handler = async (req, res) => { await c.unpause(req.params[0]!); sendNoContent(res); };
+  const wait: Handler = async (req, res) => {
+    const condition = (req.query.get('condition') ?? 'not-running') as WaitCondition;
+    if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw new SkiffError('InvalidArgument', `invalid condition: "${condition}"`, { field: 'condition' });
+    const waiting = c.wait(req.params[0]!, condition, req.signal); // registered before the headers go out
+    // docker flushes the headers at once, so a client can post /start after /wait returned headers
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.flushHeaders();
+    try {
+      res.end(`${JSON.stringify(await waiting)}\n`);
+    } catch (err) {
+      res.end(`${JSON.stringify({ StatusCode: -1, Error: { Message: (err as Error).message } })}\n`);
+    }
+  };
+  const remove: Handler = async (req, res) => {
+    await c.remove(req.params[0]!, { force: boolParam(req.query, 'force'), volumes: boolParam(req.query, 'v') });
+    sendNoContent(res);
+  };
+  const rename: Handler = async (req, res) => { c.rename(req.params[0]!, req.query.get('name') ?? ''); sendNoContent(res); };
+  const prune: Handler = async (_req, res) => { sendJson(res, 200, await c.prune()); };
+  const resize: Handler = async (req, res) => {
+    await c.resize(req.params[0]!, intParam(req.query, 'h', 0), intParam(req.query, 'w', 0));
+    res.writeHead(200, { 'Content-Type': 'text/plain' });
+    res.end();
+  };
+
+  const attach: Handler = async (req, res) => {
+    const q = req.query;
+    const { stream, tty } = await c.attach(req.params[0]!, { stdin: boolParam(q, 'stdin'), stdout: boolParam(q, 'stdout'), stderr: boolParam(q, 'stderr') });
+    void res;
+    const client = req.hijack(tty ? RAW : MULTIPLEXED);
+    await splice(client, stream, boolParam(q, 'stdin'));
+    client.end();
+  };
+
+  const logs: Handler = async (req, res) => {
+    const q = req.query;
+    const tailParam = q.get('tail');
+    const tail = tailParam === null || tailParam === '' || tailParam === 'all' ? undefined : Number(tailParam);
+    if (tail !== undefined && !Number.isInteger(tail)) throw new SkiffError('InvalidArgument', `invalid value for tail: ${tailParam}`, { field: 'tail' });
+    const sinceNs = timeParamNs(q.get('since'), 'since');
+    const untilNs = timeParamNs(q.get('until'), 'until');
+    const { records, tty } = c.logs(req.params[0]!, {
+      stdout: boolParam(q, 'stdout'), stderr: boolParam(q, 'stderr'), follow: boolParam(q, 'follow'),
+      ...(tail === undefined || tail < 0 ? {} : { tail }), ...(sinceNs === undefined ? {} : { sinceNs }), ...(untilNs === undefined ? {} : { untilNs }),
+      signal: req.signal,
+    });
+    const timestamps = boolParam(q, 'timestamps');
+    res.writeHead(200, { 'Content-Type': tty ? RAW : MULTIPLEXED });
+    res.flushHeaders();
+    for await (const r of records) {
+      const framed = frameRecord(r, timestamps);
+      res.write(tty ? framed.subarray(8) : framed);
+    }
+    res.end();
+  };
+
+  const execCreate: Handler = async (req, res) => {
+    const body = await readJsonBody<Record<string, unknown>>(req.raw, 'exec config');
+    sendJson(res, 201, { Id: c.createExec(req.params[0]!, body as never) });
+  };
+  const execStart: Handler = async (req, res) => {
+    const body = await readJsonBody<{ Detach?: boolean; Tty?: boolean }>(req.raw, 'exec start config');
+    const detach = body.Detach === true;
+    const { stream, tty, stdin, exited } = await c.startExec(req.params[0]!, { detach });
+    if (stream === undefined) {
+      sendJson(res, 200, {});
+      return;
+    }
+    const client = req.hijack(tty ? RAW : MULTIPLEXED);
+    await splice(client, stream, stdin);
+    await exited; // the client asks for the exit code as soon as the stream ends
+    client.end();
+  };
+  const execInspect: Handler = async (req, res) => { sendJson(res, 200, c.inspectExec(req.params[0]!)); };
+  const execResize: Handler = async (req, res) => {
+    await c.resizeExec(req.params[0]!, intParam(req.query, 'h', 0), intParam(req.query, 'w', 0));
+    res.writeHead(200, { 'Content-Type': 'text/plain' });
+    res.end();
+  };
+
+  const id = '([^/]+)';
+  return [
+    { method: 'POST', path: /^\/containers\/create$/, handler: create },
+    { method: 'GET', path: /^\/containers\/json$/, handler: list },
+    { method: 'POST', path: /^\/containers\/prune$/, handler: prune },
+    { method: 'GET', path: new RegExp(`^/containers/${id}/json$`), handler: inspect },
+    { method: 'POST', path: new RegExp(`^/containers/${id}/start$`), handler: start },
+    { method: 'POST', path: new RegExp(`^/containers/${id}/stop$`), handler: stop },
+    { method: 'POST', path: new RegExp(`^/containers/${id}/restart$`), handler: restart },
+    { method: 'POST', path: new RegExp(`^/containers/${id}/kill$`), handler: kill },
+    { method: 'POST', path: new RegExp(`^/containers/${id}/pause$`), handler: pause },
+    { method: 'POST', path: new RegExp(`^/containers/${id}/unpause$`), handler: unpause },
+    { method: 'POST', path: new RegExp(`^/containers/${id}/wait$`), handler: wait },
+    { method: 'POST', path: new RegExp(`^/containers/${id}/attach$`), handler: attach },
+    { method: 'GET', path: new RegExp(`^/containers/${id}/logs$`), handler: logs },
+    { method: 'POST', path: new RegExp(`^/containers/${id}/resize$`), handler: resize },
+    { method: 'POST', path: new RegExp(`^/containers/${id}/rename$`), handler: rename },
+    { method: 'POST', path: new RegExp(`^/containers/${id}/exec$`), handler: execCreate },
+    { method: 'DELETE', path: new RegExp(`^/containers/${id}$`), handler: remove },
+    { method: 'POST', path: new RegExp(`^/exec/${id}/start$`), handler: execStart },
+    { method: 'POST', path: new RegExp(`^/exec/${id}/resize$`), handler: execResize },
+    { method: 'GET', path: new RegExp(`^/exec/${id}/json$`), handler: execInspect },
+  ];
+}

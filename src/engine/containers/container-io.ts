@@ -1,0 +1,192 @@
+// attach, logs, resize and exec: streams come from the monitoring shims (the container's, or one per
+// exec), so they keep working across daemon restarts; the engine only connects them to the caller.
+
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { PassThrough, type Duplex } from 'node:stream';
+import { SkiffError } from '../../base/index.js';
+import { CAPABILITY_NAMES } from '../../oci/index.js';
+import { exitCodeOf } from '../../runtime/index.js';
+import { readLogs, type LogRecord } from '../logs/index.js';
+import { attributesOf, findContainer, saveRecord, type EngineContext } from './context.js';
+import { ensureTask, hasTask } from './container-task.js';
+import type { ExecConfig, ExecRecord } from './types.js';
+
+export interface AttachRequest {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+}
+
+/** The container's I/O as one socket (stdcopy frames without a tty, raw with one). */
+export async function attachContainer(ctx: EngineContext, idOrName: string, req: AttachRequest): Promise<{ stream: Duplex; tty: boolean }> {
+  const { record } = findContainer(ctx, idOrName);
+  if (record.State.Paused) throw new SkiffError('Conflict', `container ${record.Id} is paused, unpause the container before attach`);
+  const tty = record.Config.Tty === true;
+  // Attaching before start (docker run, start -a) creates the task so the shim can hold the stream.
+  // If that fails (a missing command), the attach still succeeds with an empty stream, as docker's
+  // does: the start that follows fails with the reason, and the client reports it.
+  if (!record.State.Running && !hasTask(ctx, record.Id)) {
+    try {
+      await ensureTask(ctx, record);
+    } catch (err) {
+      ctx.logger.debug({ container: record.Id, err: String(err) }, 'attach before a start that will fail');
+      const empty = new PassThrough();
+      empty.end();
+      return { stream: empty, tty };
+    }
+  }
+  const stream = await ctx.runtime.shimClient(record.Id).attach({
+    stdin: req.stdin && record.Config.OpenStdin === true, stdout: req.stdout, stderr: req.stderr, framed: !tty,
+  });
+  ctx.emit({ action: 'attach', id: record.Id, attributes: attributesOf(record) });
+  return { stream, tty };
+}
+
+export async function resizeContainer(ctx: EngineContext, idOrName: string, rows: number, cols: number): Promise<void> {
+  const { record } = findContainer(ctx, idOrName);
+  if (!hasTask(ctx, record.Id)) throw new SkiffError('Conflict', `container ${record.Id} is not running`);
+  await ctx.runtime.shimClient(record.Id).resize(rows, cols);
+}
+
+export interface LogsRequest {
+  stdout: boolean;
+  stderr: boolean;
+  follow: boolean;
+  tail?: number;
+  sinceNs?: bigint;
+  untilNs?: bigint;
+  signal?: AbortSignal;
+}
+
+export function containerLogs(ctx: EngineContext, idOrName: string, req: LogsRequest): { records: AsyncIterable<LogRecord>; tty: boolean } {
+  const { record } = findContainer(ctx, idOrName);
+  if (!req.stdout && !req.stderr) throw new SkiffError('InvalidArgument', 'Bad parameters: you must choose at least one stream', { field: 'stdout' });
+  const exit = ctx.exits.get(record.Id);
+  const maxFiles = Number(record.HostConfig.LogConfig?.Config?.['max-file'] ?? 5);
+  const all = readLogs({
+    path: record.LogPath,
+    maxFiles,
+    ...(req.tail === undefined ? {} : { tail: req.tail }),
+    ...(req.sinceNs === undefined ? {} : { sinceNs: req.sinceNs }),
+    ...(req.untilNs === undefined ? {} : { untilNs: req.untilNs }),
+    follow: req.follow && exit !== undefined,
+    ...(exit === undefined ? {} : { stopWhen: exit }),
+    ...(req.signal === undefined ? {} : { signal: req.signal }),
+  });
+  const wanted = async function* (): AsyncGenerator<LogRecord> {
+    for await (const r of all) {
+      if ((r.stream === 'stdout' && req.stdout) || (r.stream === 'stderr' && req.stderr)) yield r;
+    }
+  };
+  return { records: wanted(), tty: record.Config.Tty === true };
+}
+
+type ExecEntry = ExecRecord & { shimId: string; config: ExecConfig };
+
+export function createExec(ctx: EngineContext, idOrName: string, config: ExecConfig): string {
+  const { record } = findContainer(ctx, idOrName);
+  if (!record.State.Running) throw new SkiffError('Conflict', `container ${record.Id} is not running`);
+  if (record.State.Paused) throw new SkiffError('Conflict', `container ${record.Id} is paused, unpause the container before exec`);
+  if (!Array.isArray(config.Cmd) || config.Cmd.length === 0) throw new SkiffError('InvalidArgument', 'No exec command specified', { field: 'Cmd' });
+  const id = randomBytes(32).toString('hex');
+  const entry: ExecEntry = {
+    ID: id, ContainerID: record.Id, Running: false, ExitCode: null, Pid: 0,
+    OpenStdin: config.AttachStdin === true, OpenStdout: config.AttachStdout !== false, OpenStderr: config.AttachStderr !== false,
+    CanRemove: false, DetachKeys: config.DetachKeys ?? '',
+    ProcessConfig: { tty: config.Tty === true, entrypoint: config.Cmd[0]!, arguments: config.Cmd.slice(1), privileged: config.Privileged === true, user: config.User ?? '' },
+    // The shim's files are named by a short id: unix socket paths are limited to 108 bytes.
+    shimId: id.slice(0, 12),
+    config,
+  };
+  ctx.execs.set(id, entry);
+  record.ExecIDs = [...record.ExecIDs, id];
+  saveRecord(ctx, record);
+  ctx.emit({ action: `exec_create: ${config.Cmd.join(' ')}`, id: record.Id, attributes: { ...attributesOf(record), execID: id } });
+  return id;
+}
+
+export function findExec(ctx: EngineContext, execId: string): ExecEntry {
+  const e = ctx.execs.get(execId) ?? [...ctx.execs.values()].find((x) => x.ID.startsWith(execId) && execId.length >= 12);
+  if (e === undefined) throw new SkiffError('NotFound', `No such exec instance: ${execId}`);
+  return e;
+}
+
+function execUser(user: string | undefined, fallback: { uid: number; gid: number; additionalGids?: number[] }): { uid: number; gid: number; additionalGids?: number[] } {
+  if (user === undefined || user === '') return fallback;
+  const m = /^(\d+)(?::(\d+))?$/.exec(user);
+  if (m === null) throw new SkiffError('NotImplemented', `exec --user ${user}: only numeric uid[:gid] is supported for exec`, { field: 'User' });
+  return { uid: Number(m[1]), gid: m[2] === undefined ? Number(m[1]) : Number(m[2]) };
+}
+
+/** Starts an exec; with `detach` false, resolves with its I/O stream once it runs. */
+/** `exited` resolves once the exit code is recorded (clients read it right after the stream ends). */
+export async function startExec(ctx: EngineContext, execId: string, opts: { detach: boolean }): Promise<{ stream?: Socket; tty: boolean; stdin: boolean; exited: Promise<void> }> {
+  const e = findExec(ctx, execId);
+  if (e.Running || e.ExitCode !== null) throw new SkiffError('Conflict', `Error: Exec command ${e.ID} has already run`);
+  const { record } = findContainer(ctx, e.ContainerID);
+  if (!record.State.Running) throw new SkiffError('Conflict', `container ${record.Id} is not running`);
+  const base = ctx.runtime.processOf(record.Id);
+  const tty = e.config.Tty === true;
+  const env = [...(base.env ?? [])];
+  for (const kv of e.config.Env ?? []) {
+    const k = kv.split('=')[0]!;
+    const i = env.findIndex((x) => x.split('=')[0] === k);
+    if (i >= 0) env[i] = kv;
+    else env.push(kv);
+  }
+  const process = {
+    ...base,
+    args: e.config.Cmd,
+    env,
+    cwd: e.config.WorkingDir !== undefined && e.config.WorkingDir !== '' ? e.config.WorkingDir : base.cwd,
+    terminal: tty,
+    user: execUser(e.config.User, base.user),
+    ...(e.config.ConsoleSize ? { consoleSize: { height: e.config.ConsoleSize[0], width: e.config.ConsoleSize[1] } } : {}),
+  };
+  if (e.config.Privileged === true && base.capabilities !== undefined) {
+    const all = CAPABILITY_NAMES.map((c) => (c.startsWith('CAP_') ? c : `CAP_${c}`));
+    process.capabilities = { bounding: all, effective: all, permitted: all, inheritable: [], ambient: [] };
+  }
+  await ctx.runtime.exec(record.Id, {
+    process,
+    detach: true,
+    monitor: { execId: e.shimId, io: { stdin: e.OpenStdin, stdinOnce: true, outputPipes: !tty } },
+  });
+  const client = ctx.runtime.shimClient(record.Id, e.shimId);
+  let stream: Socket | undefined;
+  if (!opts.detach) stream = await client.attach({ stdin: e.OpenStdin, stdout: e.OpenStdout, stderr: e.OpenStderr, framed: !tty });
+  await ctx.runtime.startExec(record.Id, e.shimId);
+  e.Running = true;
+  // Not awaited: a shim whose process already exited holds its control socket until the attached
+  // client has read the output, which the caller does only after this returns.
+  void client.pid().then((pid) => { e.Pid = pid; }, () => {});
+  ctx.emit({ action: `exec_start: ${e.config.Cmd.join(' ')}`, id: record.Id, attributes: { ...attributesOf(record), execID: e.ID } });
+  const forget = async (): Promise<void> => {
+    const paths = ctx.runtime.monitorPaths(record.Id, e.shimId);
+    await Promise.all([paths.socket, paths.exitFile, paths.fifo].map((p) => rm(p, { force: true })));
+  };
+  const exited = client.wait().then((status) => {
+    e.Running = false;
+    e.ExitCode = exitCodeOf(status);
+    void forget();
+    ctx.emit({ action: 'exec_die', id: record.Id, attributes: { ...attributesOf(record), execID: e.ID, exitCode: String(e.ExitCode) } });
+  }, () => {
+    e.Running = false;
+    e.ExitCode = 126;
+  });
+  return { ...(stream === undefined ? {} : { stream }), tty, stdin: e.OpenStdin, exited };
+}
+
+export function inspectExec(ctx: EngineContext, execId: string): Record<string, unknown> {
+  const e = findExec(ctx, execId);
+  const { shimId: _s, config: _c, ...rest } = e;
+  void _s; void _c;
+  return rest;
+}
+
+export async function resizeExec(ctx: EngineContext, execId: string, rows: number, cols: number): Promise<void> {
+  const e = findExec(ctx, execId);
+  await ctx.runtime.shimClient(e.ContainerID, e.shimId).resize(rows, cols);
+}

@@ -1,0 +1,123 @@
+// GET /containers/json and /containers/{id}/json: docker's summaries and inspect document.
+
+import { SkiffError } from '../../base/index.js';
+import type { ContainerRow } from '../../store/index.js';
+import { findContainer, type EngineContext } from './context.js';
+import type { ContainerRecord, ContainerSummary } from './types.js';
+
+/** go-units HumanDuration, as `docker ps` prints "Up 3 seconds" / "Exited (0) 2 minutes ago". */
+export function humanDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 1) return 'Less than a second';
+  if (s === 1) return '1 second';
+  if (s < 60) return `${s} seconds`;
+  const m = Math.round(ms / 60000);
+  if (m === 1) return 'About a minute';
+  if (m < 60) return `${m} minutes`;
+  const h = Math.round(ms / 3600000);
+  if (h === 1) return 'About an hour';
+  if (h < 48) return `${h} hours`;
+  if (h < 24 * 7 * 2) return `${Math.round(h / 24)} days`;
+  if (h < 24 * 30 * 2) return `${Math.round(h / 24 / 7)} weeks`;
+  if (h < 24 * 365 * 2) return `${Math.round(h / 24 / 30)} months`;
+  return `${Math.round(h / 24 / 365)} years`;
+}
+
+export function statusText(r: ContainerRecord, now = Date.now()): string {
+  const s = r.State;
+  if (s.Running) {
+    const up = `Up ${humanDuration(now - Date.parse(s.StartedAt))}`;
+    return s.Paused ? `${up} (Paused)` : up;
+  }
+  if (s.Status === 'removing') return 'Removal In Progress';
+  if (s.Status === 'created' || Date.parse(s.FinishedAt) <= 0 || s.FinishedAt.startsWith('0001')) return 'Created';
+  return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
+}
+
+function quoteArg(a: string): string {
+  return /[\s"'\\]/.test(a) || a === '' ? JSON.stringify(a) : a;
+}
+
+export function summaryOf(row: ContainerRow<ContainerRecord>): ContainerSummary {
+  const r = row.record;
+  return {
+    Id: r.Id,
+    Names: [r.Name],
+    Image: r.ImageName,
+    ImageID: r.Image,
+    Command: [r.Path, ...r.Args].map(quoteArg).join(' '),
+    Created: Math.floor(Date.parse(r.Created) / 1000),
+    Ports: [],
+    Labels: r.Config.Labels ?? {},
+    State: r.State.Status,
+    Status: statusText(r),
+    HostConfig: { NetworkMode: r.HostConfig.NetworkMode ?? 'default' },
+    NetworkSettings: { Networks: {} },
+    Mounts: [],
+  };
+}
+
+const FILTERS = new Set(['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'network', 'volume', 'health', 'isolation', 'is-task', 'publish', 'expose']);
+
+export function listContainers(ctx: EngineContext, opts: { all?: boolean; limit?: number; filters?: Record<string, string[]> } = {}): ContainerSummary[] {
+  const f = opts.filters ?? {};
+  for (const k of Object.keys(f)) if (!FILTERS.has(k)) throw new SkiffError('InvalidArgument', `invalid filter '${k}'`, { field: `filters.${k}` });
+  for (const s of f.status ?? []) {
+    if (!['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'].includes(s)) {
+      throw new SkiffError('InvalidArgument', `invalid filter 'status=${s}'`, { field: 'filters.status' });
+    }
+  }
+  let rows = ctx.repo.all();
+  const all = opts.all === true || (opts.limit !== undefined && opts.limit > 0) || f.status !== undefined || f.exited !== undefined;
+  if (!all) rows = rows.filter((r) => r.record.State.Running);
+  rows = rows.filter(({ record: r }) => {
+    if (f.id !== undefined && !f.id.some((p) => r.Id.startsWith(p))) return false;
+    if (f.name !== undefined && !f.name.some((p) => new RegExp(p).test(r.Name.slice(1)))) return false;
+    if (f.status !== undefined && !f.status.includes(r.State.Status)) return false;
+    if (f.exited !== undefined && (r.State.Running || r.State.Status === 'created' || !f.exited.includes(String(r.State.ExitCode)))) return false;
+    if (f.ancestor !== undefined && !f.ancestor.some((a) => a === r.ImageName || r.Image.startsWith(a) || r.Image === `sha256:${a}`)) return false;
+    if (f.label !== undefined) {
+      const labels = r.Config.Labels ?? {};
+      if (!f.label.every((l) => { const i = l.indexOf('='); return i < 0 ? l in labels : labels[l.slice(0, i)] === l.slice(i + 1); })) return false;
+    }
+    return true;
+  });
+  if (opts.limit !== undefined && opts.limit > 0) rows = rows.slice(0, opts.limit);
+  return rows.map(summaryOf);
+}
+
+export function inspectContainer(ctx: EngineContext, idOrName: string): Record<string, unknown> {
+  const { record: r } = findContainer(ctx, idOrName);
+  return {
+    Id: r.Id,
+    Created: r.Created,
+    Path: r.Path,
+    Args: r.Args,
+    State: r.State,
+    Image: r.Image,
+    ResolvConfPath: r.ResolvConfPath,
+    HostnamePath: r.HostnamePath,
+    HostsPath: r.HostsPath,
+    LogPath: r.LogPath,
+    Name: r.Name,
+    RestartCount: r.RestartCount,
+    Driver: 'overlayfs',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: r.ExecIDs.length === 0 ? null : r.ExecIDs,
+    HostConfig: r.HostConfig,
+    GraphDriver: { Name: 'overlayfs', Data: null },
+    Mounts: [],
+    Config: r.Config,
+    NetworkSettings: {
+      Bridge: '', SandboxID: '', SandboxKey: '', Ports: {}, HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
+      SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '', Gateway: '', GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '',
+      Networks: r.HostConfig.NetworkMode === 'host' || r.HostConfig.NetworkMode === 'none'
+        ? { [r.HostConfig.NetworkMode]: { IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null } }
+        : {},
+    },
+  };
+}

@@ -1,0 +1,162 @@
+// The container service: the composition of the verbs over one EngineContext, the start-up
+// reconcile with the shims that kept running while the daemon was down, and the image-use answer
+// the image service asks before removing an image.
+
+import { mkdir } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { SkiffError, type Logger } from '../../base/index.js';
+import type { ImageService } from '../../image/index.js';
+import type { SkiffRuntime } from '../../runtime/index.js';
+import type { Snapshotter } from '../../snapshot/index.js';
+import { ContainerRepo, type SqliteDb } from '../../store/index.js';
+import type { LogRecord } from '../logs/index.js';
+import { findContainer, nowIso, saveRecord, type EngineContext, type EnginePaths } from './context.js';
+import { createContainer, type CreateRequest, type CreateResult } from './container-create.js';
+import { attachContainer, containerLogs, createExec, inspectExec, resizeContainer, resizeExec, startExec, type AttachRequest, type LogsRequest } from './container-io.js';
+import { inspectContainer, listContainers } from './container-list.js';
+import { removeContainer, waitContainer } from './container-remove.js';
+import { killContainer, pauseContainer, restartContainer, stopContainer, unpauseContainer } from './container-stop.js';
+import { deleteTask, hasTask, startContainer, watchExit } from './container-task.js';
+import type { ContainerEvent, ContainerRecord, ContainerSummary, ExecConfig, WaitCondition } from './types.js';
+
+export interface ContainerServiceOptions {
+  db: SqliteDb;
+  images: ImageService & { readonly snapshotter: Snapshotter };
+  runtime: SkiffRuntime;
+  paths: EnginePaths;
+  logger: Logger;
+}
+
+export class ContainerService {
+  private readonly listeners = new Set<(e: ContainerEvent) => void>();
+  readonly ctx: EngineContext;
+
+  constructor(opts: ContainerServiceOptions) {
+    this.ctx = {
+      repo: new ContainerRepo<ContainerRecord>(opts.db),
+      images: opts.images,
+      runtime: opts.runtime,
+      paths: opts.paths,
+      logger: opts.logger,
+      emit: (e) => {
+        const event: ContainerEvent = { ...e, timeNano: BigInt(Date.now()) * 1_000_000n };
+        for (const l of this.listeners) l(event);
+      },
+      exits: new Map(),
+      exitWaiters: new Map(),
+      removeWaiters: new Map(),
+      execs: new Map(),
+      stopping: new Set(),
+      removeForced: (id) => removeContainer(this.ctx, id, { force: true, volumes: true }),
+    };
+  }
+
+  /** Re-adopts containers whose shims survived a daemon restart; records exits that happened meanwhile. */
+  async reconcile(): Promise<{ adopted: string[]; exited: string[] }> {
+    await mkdir(this.ctx.paths.containers, { recursive: true, mode: 0o711 });
+    const adopted: string[] = [];
+    const exited: string[] = [];
+    for (const { record } of this.ctx.repo.all()) {
+      if (!record.State.Running) {
+        if (hasTask(this.ctx, record.Id)) await deleteTask(this.ctx, record.Id);
+        continue;
+      }
+      const client = this.ctx.runtime.shimClient(record.Id);
+      let alive = false;
+      try {
+        await client.pid();
+        alive = true;
+      } catch {
+        alive = false;
+      }
+      if (alive) {
+        watchExit(this.ctx, record.Id);
+        adopted.push(record.Id);
+        continue;
+      }
+      // The shim is gone: the container ended while we were away (its exit file may say how).
+      const status = await client.exitStatus();
+      await deleteTask(this.ctx, record.Id);
+      const { exitCodeOf } = await import('../../runtime/index.js');
+      record.State = { ...record.State, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: status === undefined ? 255 : exitCodeOf(status), FinishedAt: nowIso() };
+      saveRecord(this.ctx, record);
+      exited.push(record.Id);
+    }
+    return { adopted, exited };
+  }
+
+  create(req: CreateRequest): Promise<CreateResult> { return createContainer(this.ctx, req); }
+  start(id: string): Promise<void> { return startContainer(this.ctx, id); }
+  stop(id: string, opts?: { timeoutS?: number; signal?: string }): Promise<void> { return stopContainer(this.ctx, id, opts); }
+  restart(id: string, opts?: { timeoutS?: number; signal?: string }): Promise<void> { return restartContainer(this.ctx, id, opts); }
+  kill(id: string, signal?: string): Promise<void> { return killContainer(this.ctx, id, signal); }
+  pause(id: string): Promise<void> { return pauseContainer(this.ctx, id); }
+  unpause(id: string): Promise<void> { return unpauseContainer(this.ctx, id); }
+  wait(id: string, condition?: WaitCondition, signal?: AbortSignal): Promise<{ StatusCode: number; Error: { Message: string } | null }> {
+    return waitContainer(this.ctx, id, condition, signal);
+  }
+  remove(id: string, opts?: { force?: boolean; volumes?: boolean }): Promise<void> { return removeContainer(this.ctx, id, opts); }
+  list(opts?: { all?: boolean; limit?: number; filters?: Record<string, string[]> }): ContainerSummary[] { return listContainers(this.ctx, opts); }
+  inspect(id: string): Record<string, unknown> { return inspectContainer(this.ctx, id); }
+  attach(id: string, req: AttachRequest): Promise<{ stream: Duplex; tty: boolean }> { return attachContainer(this.ctx, id, req); }
+  resize(id: string, rows: number, cols: number): Promise<void> { return resizeContainer(this.ctx, id, rows, cols); }
+  logs(id: string, req: LogsRequest): { records: AsyncIterable<LogRecord>; tty: boolean } { return containerLogs(this.ctx, id, req); }
+  createExec(id: string, config: ExecConfig): string { return createExec(this.ctx, id, config); }
+  startExec(execId: string, opts: { detach: boolean }): Promise<{ stream?: Socket; tty: boolean; stdin: boolean; exited: Promise<void> }> { return startExec(this.ctx, execId, opts); }
+  inspectExec(execId: string): Record<string, unknown> { return inspectExec(this.ctx, execId); }
+  resizeExec(execId: string, rows: number, cols: number): Promise<void> { return resizeExec(this.ctx, execId, rows, cols); }
+
+  rename(id: string, newName: string): void {
+    const row = findContainer(this.ctx, id);
+    const name = newName.replace(/^\//, '');
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) throw new SkiffError('InvalidArgument', `Invalid container name (${newName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, { field: 'name' });
+    const taken = this.ctx.repo.byName(name);
+    if (taken !== undefined && taken.id !== row.id) {
+      throw new SkiffError('Conflict', `Conflict. The container name "/${name}" is already in use by container "${taken.id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    }
+    const oldName = row.record.Name;
+    this.ctx.repo.rename(row.id, name);
+    row.record.Name = `/${name}`;
+    saveRecord(this.ctx, row.record);
+    this.ctx.emit({ action: 'rename', id: row.id, attributes: { name, oldName } });
+  }
+
+  async prune(): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
+    const deleted: string[] = [];
+    for (const { record } of this.ctx.repo.all()) {
+      if (record.State.Running) continue;
+      await this.remove(record.Id);
+      deleted.push(record.Id);
+    }
+    return { ContainersDeleted: deleted.length === 0 ? null : deleted, SpaceReclaimed: 0 };
+  }
+
+  /** For the image service: which containers use an image (rmi conflicts). */
+  imageUse(imageId: string): { containers: number; runningContainer?: string; stoppedContainer?: string } {
+    const rows = this.ctx.repo.usingImage(imageId);
+    const running = rows.find((r) => r.record.State.Running);
+    const stopped = rows.find((r) => !r.record.State.Running);
+    return { containers: rows.length, ...(running === undefined ? {} : { runningContainer: running.id }), ...(stopped === undefined ? {} : { stoppedContainer: stopped.id }) };
+  }
+
+  counts(): { running: number; paused: number; stopped: number } {
+    let running = 0; let paused = 0; let stopped = 0;
+    for (const { record } of this.ctx.repo.all()) {
+      if (record.State.Paused) paused++;
+      else if (record.State.Running) running++;
+      else stopped++;
+    }
+    return { running, paused, stopped };
+  }
+
+  subscribe(l: (e: ContainerEvent) => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  /** Stops watching (containers keep running under their shims: live restore). */
+  async close(): Promise<void> {
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,183 @@
+// The container's task: its rootfs mounted under the container dir, hosts/hostname/resolv.conf
+// written, the OCI spec built and handed to the runtime, which starts a monitoring shim that owns
+// the container's stdio and log from then on. One run of the task ends when the shim reports the
+// exit: the engine records it, deletes the task and unmounts the rootfs.
+
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SkiffError, isCode } from '../../base/index.js';
+import { exitCodeOf } from '../../runtime/index.js';
+import { MNT_DETACH, mountAll, mountPoints, umount, writeFileAtomicSync } from '../../sys/index.js';
+import { buildContainerSpec } from '../spec/index.js';
+import { attributesOf, containerDir, findContainer, nowIso, rootfsDir, saveRecord, type EngineContext } from './context.js';
+import type { ContainerRecord } from './types.js';
+
+/** docker's json-file defaults are unbounded; Skiff rotates by default. */
+const DEFAULT_LOG_MAX_SIZE = 20 * 1024 * 1024;
+const DEFAULT_LOG_MAX_FILES = 5;
+
+function sizeOf(v: string | undefined, fallback: number): number {
+  if (v === undefined || v === '') return fallback;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec(v.trim());
+  if (m === null) throw new SkiffError('InvalidArgument', `invalid log option max-size: ${v}`, { field: 'HostConfig.LogConfig.Config.max-size' });
+  return Math.floor(Number(m[1]) * ({ '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as Record<string, number>)[m[2]!.toLowerCase()]!);
+}
+
+export function hasTask(ctx: EngineContext, id: string): boolean {
+  try {
+    ctx.runtime.state(id);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function writeNetworkFiles(record: ContainerRecord): Promise<void> {
+  const hostname = record.Config.Hostname ?? record.Id.slice(0, 12);
+  await writeFile(record.HostnamePath, `${hostname}\n`);
+  const hosts = [
+    '127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'ff00::0\tip6-mcastprefix',
+    'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters',
+    ...(record.HostConfig.ExtraHosts ?? []).map((h: string) => { const i = h.indexOf(':'); return `${h.slice(i + 1)}\t${h.slice(0, i)}`; }),
+  ];
+  await writeFile(record.HostsPath, `${hosts.join('\n')}\n`);
+  let resolv = '';
+  try {
+    resolv = await readFile('/etc/resolv.conf', 'utf8');
+  } catch {
+    // no host resolv.conf: an empty one
+  }
+  // docker drops loopback nameservers: they mean nothing inside the container's own network namespace
+  const kept = resolv.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1\s*$)/.test(l));
+  const dns = record.HostConfig.Dns ?? [];
+  const lines = dns.length > 0 ? [...dns.map((d: string) => `nameserver ${d}`), ...kept.filter((l) => !/^\s*nameserver/.test(l))] : kept;
+  await writeFile(record.ResolvConfPath, `${lines.join('\n').trim()}\n`);
+}
+
+/** Creates the task if there is none: the init then waits for start, the shim serves attach. */
+export async function ensureTask(ctx: EngineContext, record: ContainerRecord): Promise<void> {
+  if (hasTask(ctx, record.Id)) return;
+  const id = record.Id;
+  const dir = containerDir(ctx, id);
+  const rootfs = rootfsDir(ctx, id);
+  const net = record.HostConfig.NetworkMode ?? 'default';
+  if (net !== 'none' && net !== 'host') {
+    throw new SkiffError('NotImplemented', `network mode "${net}" is not available yet: use --network none or --network host`, { field: 'HostConfig.NetworkMode' });
+  }
+  await mkdir(rootfs, { recursive: true, mode: 0o755 });
+  if (!mountPoints().includes(rootfs)) await mountAll(await ctx.images.snapshotter.mounts(id), rootfs);
+  try {
+    await writeNetworkFiles(record);
+    const built = await buildContainerSpec({
+      id,
+      name: record.Name.slice(1),
+      image: { id: record.Image, config: (await ctx.images.forContainer(record.Image)).config },
+      config: record.Config,
+      hostConfig: record.HostConfig,
+      rootfsPath: rootfs,
+      hostsPath: record.HostsPath,
+      hostnamePath: record.HostnamePath,
+      resolvConfPath: record.ResolvConfPath,
+      initPath: ctx.paths.initBinary,
+      cgroupsPath: `${ctx.paths.cgroupParent}/${id}`,
+    });
+    writeFileAtomicSync(join(dir, 'config.json'), JSON.stringify(built.spec), 0o600);
+    const logConfig = record.HostConfig.LogConfig?.Config ?? {};
+    const tty = record.Config.Tty === true;
+    await ctx.runtime.create(id, {
+      bundle: dir,
+      monitor: {
+        io: {
+          stdin: record.Config.OpenStdin === true,
+          stdinOnce: record.Config.StdinOnce === true,
+          outputPipes: !tty,
+          log: {
+            path: record.LogPath,
+            maxSizeBytes: sizeOf(logConfig['max-size'], DEFAULT_LOG_MAX_SIZE),
+            maxFiles: logConfig['max-file'] === undefined ? DEFAULT_LOG_MAX_FILES : Number(logConfig['max-file']),
+          },
+        },
+      },
+    });
+  } catch (err) {
+    try { umount(rootfs, MNT_DETACH); } catch { /* not mounted */ }
+    throw err;
+  }
+}
+
+/** Starts the container: create the task if needed, release the init, watch for its exit. */
+export async function startContainer(ctx: EngineContext, idOrName: string): Promise<void> {
+  const row = findContainer(ctx, idOrName);
+  const record = row.record;
+  if (record.State.Running) {
+    if (record.State.Paused) throw new SkiffError('Conflict', 'cannot start a paused container, try unpause instead');
+    throw new SkiffError('NotModified', 'container already started');
+  }
+  if (record.State.Status === 'removing') throw new SkiffError('Conflict', `container is marked for removal and cannot be started`);
+  try {
+    await ensureTask(ctx, record);
+    await ctx.runtime.start(record.Id);
+  } catch (err) {
+    record.State.Error = (err as Error).message;
+    record.State.ExitCode = /not found|no such file/i.test(record.State.Error) ? 127 : /permission denied|exec format/i.test(record.State.Error) ? 126 : 128;
+    saveRecord(ctx, record);
+    await deleteTask(ctx, record.Id);
+    // docker removes a --rm container whose start failed (the client waits for "removed")
+    if (record.HostConfig.AutoRemove === true) await ctx.removeForced(record.Id).catch(() => {});
+    throw isCode(err, 'Internal') || isCode(err, 'FailedPrecondition') ? new SkiffError('InvalidArgument', (err as Error).message, { cause: err }) : err;
+  }
+  const pid = ctx.runtime.state(record.Id).pid ?? 0;
+  record.State = { ...record.State, Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: pid, ExitCode: 0, Error: '', StartedAt: nowIso() };
+  saveRecord(ctx, record);
+  ctx.emit({ action: 'start', id: record.Id, attributes: attributesOf(record) });
+  watchExit(ctx, record.Id);
+}
+
+/** Follows a running task to its end (also for tasks re-adopted after a daemon restart). */
+export function watchExit(ctx: EngineContext, id: string): void {
+  if (ctx.exits.has(id)) return;
+  const done = (async () => {
+    let status: number | undefined;
+    try {
+      status = await ctx.runtime.shimClient(id).wait();
+    } catch (err) {
+      ctx.logger.warn({ container: id, err: String(err) }, 'lost the container monitor; treating the container as dead');
+    }
+    return finishRun(ctx, id, status === undefined ? 255 : exitCodeOf(status));
+  })().catch((err: unknown) => {
+    ctx.logger.error({ container: id, err: String(err) }, 'recording the container exit failed');
+    return false;
+  }).then(async (autoRemove) => {
+    // Out of ctx.exits first: removal waits for the run to end, and this run has ended.
+    ctx.exits.delete(id);
+    if (!autoRemove) return;
+    await ctx.removeForced(id).catch((err: unknown) => ctx.logger.warn({ container: id, err: String(err) }, 'auto-remove failed'));
+  });
+  ctx.exits.set(id, done);
+}
+
+/** Records the end of a run; true when the container is to be removed now (--rm). */
+async function finishRun(ctx: EngineContext, id: string, exitCode: number): Promise<boolean> {
+  const row = ctx.repo.get(id);
+  await deleteTask(ctx, id);
+  if (row === undefined) return false;
+  const record = row.record;
+  record.State = { ...record.State, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: exitCode, FinishedAt: nowIso() };
+  saveRecord(ctx, record);
+  ctx.emit({ action: 'die', id, attributes: { ...attributesOf(record), exitCode: String(exitCode) } });
+  const waiters = ctx.exitWaiters.get(id) ?? [];
+  ctx.exitWaiters.delete(id);
+  for (const w of waiters) w({ StatusCode: exitCode, Error: null });
+  return record.HostConfig.AutoRemove === true;
+}
+
+/** Deletes the runtime's task and unmounts the rootfs; idempotent. */
+export async function deleteTask(ctx: EngineContext, id: string): Promise<void> {
+  if (hasTask(ctx, id)) await ctx.runtime.delete(id, true).catch((err: unknown) => ctx.logger.warn({ container: id, err: String(err) }, 'deleting the task failed'));
+  const rootfs = rootfsDir(ctx, id);
+  if (mountPoints().includes(rootfs)) {
+    try { umount(rootfs, MNT_DETACH); } catch (err) { ctx.logger.warn({ container: id, err: String(err) }, 'unmounting the rootfs failed'); }
+  }
+  if (existsSync(join(containerDir(ctx, id), 'config.json'))) await rm(join(containerDir(ctx, id), 'config.json'), { force: true });
+}

@@ -1,0 +1,122 @@
+// The docker CLI runs containers through skiffd: run (attach, exit codes 0/3/127, --rm, -i with
+// stdin, -d), ps, logs (stdout and stderr apart), exec (-i), stop, kill, restart, wait, rm, rename,
+// the image-in-use conflict, and live restore: containers keep running while skiffd is down and are
+// re-adopted (ps, logs, exec, stop) when it comes back.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { docker, haveDockerCli, runCmd, startSkiffd, type CmdResult, type Skiffd } from '../helpers/skiffd.js';
+
+const skip = process.getuid?.() !== 0 ? 'needs root' : haveDockerCli;
+const NET = ['--network', 'none'];
+
+function ok(r: CmdResult, what: string): string {
+  assert.equal(r.code, 0, `${what}: exit ${r.code}\n${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+async function busyboxImage(t: { after: (fn: () => Promise<void>) => void }, d: Skiffd): Promise<string> {
+  const dir = await mkdtemp('/tmp/skiff-ctr-rootfs-');
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(join(dir, 'root/bin'), { recursive: true });
+  await mkdir(join(dir, 'root/etc'), { recursive: true });
+  await mkdir(join(dir, 'root/tmp'), { recursive: true });
+  await copyFile('/bin/busybox', join(dir, 'root/bin/busybox'));
+  for (const applet of ['sh', 'echo', 'cat', 'sleep', 'ls', 'id', 'hostname', 'ps']) await symlink('busybox', join(dir, `root/bin/${applet}`));
+  await writeFile(join(dir, 'root/etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n');
+  await writeFile(join(dir, 'root/etc/group'), 'root:x:0:\napp:x:1000:\n');
+  const tar = join(dir, 'rootfs.tar');
+  assert.equal((await runCmd('tar', ['-C', join(dir, 'root'), '-cf', tar, '.'])).code, 0);
+  ok(await docker(d, ['import', '-c', 'CMD ["/bin/sh"]', '-c', 'ENV PATH=/bin', tar, 'bb:1']), 'import');
+  return 'bb:1';
+}
+
+test('docker CLI: run, ps, logs, exec, stop, kill, restart, wait, rm through skiffd', { skip, timeout: 240_000 }, async (t) => {
+  const d = await startSkiffd(t, { daemonJson: { 'cgroup-parent': 'skiff-test' } });
+  t.after(async () => { await docker(d, ['rm', '-f', 'web', 'logs', 'renamed']).catch(() => undefined); });
+  const img = await busyboxImage(t, d);
+
+  const hi = await docker(d, ['run', '--rm', ...NET, img, 'echo', 'hi']);
+  assert.deepEqual([hi.code, hi.stdout, hi.stderr], [0, 'hi\n', '']);
+  const three = await docker(d, ['run', '--rm', ...NET, img, 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+  assert.deepEqual([three.code, three.stdout, three.stderr], [3, 'out\n', 'err\n']);
+  const missing = await docker(d, ['run', '--rm', ...NET, img, 'nosuchcmd']);
+  assert.equal(missing.code, 127, missing.stderr);
+  assert.match(missing.stderr, /nosuchcmd/);
+  const piped = await docker(d, ['run', '-i', '--rm', ...NET, img, 'cat'], { input: 'through stdin\n' });
+  assert.deepEqual([piped.code, piped.stdout], [0, 'through stdin\n']);
+  const user = await docker(d, ['run', '--rm', ...NET, '-u', 'app', '-w', '/tmp', '-h', 'boxy', img, 'sh', '-c', 'id -u; pwd; hostname']);
+  assert.equal(ok(user, 'run -u'), '1000\n/tmp\nboxy\n');
+  assert.equal(ok(await docker(d, ['ps', '-aq']), 'ps after --rm'), '', 'every --rm container is gone');
+
+  const id = ok(await docker(d, ['run', '-d', '--name', 'web', ...NET, img, 'sh', '-c', 'echo started; trap "echo bye; exit 0" TERM; while true; do sleep 0.1; done']), 'run -d').trim();
+  assert.match(id, /^[0-9a-f]{64}$/);
+  const ps = ok(await docker(d, ['ps', '--format', '{{.ID}} {{.Image}} {{.Names}} {{.Status}}']), 'ps');
+  assert.match(ps, new RegExp(`^${id.slice(0, 12)} ${img} web Up `));
+  assert.equal(ok(await docker(d, ['exec', 'web', 'echo', 'in']), 'exec'), 'in\n');
+  assert.equal(ok(await docker(d, ['exec', '-i', 'web', 'cat'], { input: 'exec stdin\n' }), 'exec -i'), 'exec stdin\n');
+  const execFail = await docker(d, ['exec', 'web', 'sh', '-c', 'exit 5']);
+  assert.equal(execFail.code, 5);
+  assert.equal(ok(await docker(d, ['inspect', '-f', '{{.State.Status}} {{.State.Running}} {{.Name}}', 'web']), 'inspect'), 'running true /web\n');
+  ok(await docker(d, ['stop', '-t', '5', 'web']), 'stop');
+  assert.equal(ok(await docker(d, ['logs', 'web']), 'logs'), 'started\nbye\n');
+  assert.equal(ok(await docker(d, ['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'web']), 'inspect'), 'exited 0\n');
+  ok(await docker(d, ['start', 'web']), 'start again');
+  ok(await docker(d, ['kill', '-s', 'KILL', 'web']), 'kill');
+  assert.equal(ok(await docker(d, ['wait', 'web']), 'wait'), '137\n');
+  ok(await docker(d, ['restart', '-t', '1', 'web']), 'restart');
+  assert.equal(ok(await docker(d, ['inspect', '-f', '{{.State.Running}}', 'web']), 'inspect').trim(), 'true');
+  const rmRunning = await docker(d, ['rm', 'web']);
+  assert.equal(rmRunning.code, 1);
+  assert.match(rmRunning.stderr, /container is running: stop the container before removing or force remove/);
+  const rmi = await docker(d, ['rmi', img]);
+  assert.equal(rmi.code, 1);
+  assert.match(rmi.stderr, /conflict: unable to remove repository reference "bb:1" \(must force\) - container [0-9a-f]{12} is using its referenced image [0-9a-f]{12}/);
+  const rmiId = await docker(d, ['rmi', ok(await docker(d, ['inspect', '-f', '{{.Image}}', 'web']), 'image id').trim()]);
+  assert.match(rmiId.stderr, /conflict: unable to delete [0-9a-f]{12} \(cannot be forced\) - image is being used by running container [0-9a-f]{12}/);
+  ok(await docker(d, ['rename', 'web', 'renamed']), 'rename');
+  ok(await docker(d, ['rm', '-f', 'renamed']), 'rm -f');
+
+  ok(await docker(d, ['run', '--name', 'logs', ...NET, img, 'sh', '-c', 'echo to-out; echo to-err >&2']), 'run logs');
+  const logs = await docker(d, ['logs', 'logs']);
+  assert.deepEqual([logs.stdout, logs.stderr], ['to-out\n', 'to-err\n']);
+  assert.equal(ok(await docker(d, ['logs', '--tail', '1', 'logs']), 'tail').length + (await docker(d, ['logs', '--tail', '1', 'logs'])).stderr.length, 'to-err\n'.length);
+  const dup = await docker(d, ['run', '--name', 'logs', ...NET, img, 'true']);
+  assert.equal(dup.code, 125);
+  assert.match(dup.stderr, /Conflict\. The container name "\/logs" is already in use by container/);
+  ok(await docker(d, ['rm', 'logs']), 'rm');
+  const noImage = await docker(d, ['run', '--rm', ...NET, 'nosuchimage:1', 'true']);
+  assert.equal(noImage.code, 125);
+  assert.equal(await d.stop(), 0, d.log());
+});
+
+test('live restore: a container keeps running while skiffd is down and is re-adopted', { skip, timeout: 120_000 }, async (t) => {
+  let d = await startSkiffd(t, { daemonJson: { 'cgroup-parent': 'skiff-test' } });
+  const dir = d.dir;
+  t.after(async () => {
+    const again = await startSkiffd(t, { dir, daemonJson: { 'cgroup-parent': 'skiff-test' } }).catch(() => undefined);
+    if (again !== undefined) {
+      await docker(again, ['rm', '-f', 'survivor', 'ended']).catch(() => undefined);
+      await again.stop();
+    }
+  });
+  const img = await busyboxImage(t, d);
+  ok(await docker(d, ['run', '-d', '--name', 'survivor', ...NET, img, 'sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done']), 'run -d');
+  ok(await docker(d, ['run', '-d', '--name', 'ended', ...NET, img, 'sh', '-c', 'sleep 1; exit 4']), 'run -d ended');
+  const pid = Number(ok(await docker(d, ['inspect', '-f', '{{.State.Pid}}', 'survivor']), 'pid').trim());
+  assert.ok(pid > 0);
+  assert.equal(await d.stop(), 0, d.log());
+  process.kill(pid, 0); // still running with the daemon down
+  await new Promise((r) => setTimeout(r, 1500)); // 'ended' exits while the daemon is down
+  d = await startSkiffd(t, { dir, daemonJson: { 'cgroup-parent': 'skiff-test' } });
+  assert.equal(ok(await docker(d, ['inspect', '-f', '{{.State.Running}} {{.State.Pid}}', 'survivor']), 'inspect').trim(), `true ${pid}`);
+  assert.equal(ok(await docker(d, ['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'ended']), 'inspect ended').trim(), 'exited 4');
+  assert.equal(ok(await docker(d, ['exec', 'survivor', 'echo', 'still here']), 'exec'), 'still here\n');
+  const logs = ok(await docker(d, ['logs', '--tail', '2', 'survivor']), 'logs');
+  assert.match(logs, /^tick \d+\ntick \d+\n$/);
+  ok(await docker(d, ['stop', '-t', '1', 'survivor']), 'stop');
+  assert.equal(ok(await docker(d, ['inspect', '-f', '{{.State.Running}}', 'survivor']), 'inspect').trim(), 'false');
+  ok(await docker(d, ['rm', 'survivor', 'ended']), 'rm');
+});
