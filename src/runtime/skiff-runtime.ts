@@ -3,6 +3,8 @@
 
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { connect, type Socket } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { SkiffError, conflict, failedPrecondition, invalidArgument, isCode, notFound, validateContainerId } from '../base/index.js';
@@ -73,6 +75,40 @@ export interface MonitorPaths {
   fifo: string;
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Releases a process blocked in WAIT_FIFO: reads its one byte. The fifo is opened non-blocking, so a
+ * process that died before it opened the fifo cannot hang the caller (a blocking open would wait
+ * forever, holding a libuv thread); false when the process is gone without writing.
+ */
+async function releaseFifo(fifo: string, stillWaiting: () => boolean): Promise<boolean> {
+  const fh = await open(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const buf = Buffer.alloc(1);
+    for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, 20)) {
+      try {
+        const { bytesRead } = await fh.read(buf, 0, 1, null);
+        if (bytesRead === 1) return true;
+        // 0: no writer has it open (yet, or any more)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err; // a writer, no byte yet
+      }
+      if (!stillWaiting()) return false;
+      await delay(delayMs);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 export class SkiffRuntime {
   private readonly states: StateStore;
   private readonly log: Logger;
@@ -105,14 +141,11 @@ export class SkiffRuntime {
 
   /** Releases an exec created with `monitor`, once the caller has attached to it. */
   async startExec(id: string, execId: string): Promise<void> {
-    const { fifo } = this.monitorPaths(id, execId);
-    const fh = await open(fifo, 'r');
+    const { fifo, exitFile } = this.monitorPaths(id, execId);
     try {
-      const { bytesRead } = await fh.read(Buffer.alloc(1), 0, 1, null);
-      if (bytesRead !== 1) throw failedPrecondition('cannot start exec: the process exited');
+      if (!(await releaseFifo(fifo, () => !existsSync(exitFile)))) throw failedPrecondition('cannot start exec: the process exited');
     } finally {
-      await fh.close();
-      unlinkSync(fifo);
+      rmSync(fifo, { force: true });
     }
   }
 
@@ -270,14 +303,8 @@ export class SkiffRuntime {
     if (status === 'stopped') throw failedPrecondition('cannot start a container that has stopped');
     if (status !== 'created') throw failedPrecondition(`cannot start an already ${status} container`);
     const fifo = this.states.fifoOf(id);
-    // the init is blocked opening the fifo for writing: our open for reading completes at once
-    const fh = await open(fifo, 'r');
-    try {
-      const { bytesRead } = await fh.read(Buffer.alloc(1), 0, 1, null);
-      if (bytesRead !== 1) throw failedPrecondition('cannot start container: the init exited');
-    } finally {
-      await fh.close();
-    }
+    const pid = s.pid;
+    if (!(await releaseFifo(fifo, () => isAlive(pid)))) throw failedPrecondition('cannot start container: the init exited');
     unlinkSync(fifo);
     await runHooks('poststart', s.config.hooks?.poststart, this.ociState(id, s.bundle, 'running', s.pid, s.config));
   }

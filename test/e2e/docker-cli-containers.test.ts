@@ -35,7 +35,6 @@ async function busyboxImage(t: { after: (fn: () => Promise<void>) => void }, d: 
 
 test('docker CLI: run, ps, logs, exec, stop, kill, restart, wait, rm through skiffd', { skip, timeout: 240_000 }, async (t) => {
   const d = await startSkiffd(t, { daemonJson: { 'cgroup-parent': 'skiff-test' } });
-  t.after(async () => { await docker(d, ['rm', '-f', 'web', 'logs', 'renamed']).catch(() => undefined); });
   const img = await busyboxImage(t, d);
 
   const hi = await docker(d, ['run', '--rm', ...NET, img, 'echo', 'hi']);
@@ -95,13 +94,6 @@ test('docker CLI: run, ps, logs, exec, stop, kill, restart, wait, rm through ski
 test('live restore: a container keeps running while skiffd is down and is re-adopted', { skip, timeout: 120_000 }, async (t) => {
   let d = await startSkiffd(t, { daemonJson: { 'cgroup-parent': 'skiff-test' } });
   const dir = d.dir;
-  t.after(async () => {
-    const again = await startSkiffd(t, { dir, daemonJson: { 'cgroup-parent': 'skiff-test' } }).catch(() => undefined);
-    if (again !== undefined) {
-      await docker(again, ['rm', '-f', 'survivor', 'ended']).catch(() => undefined);
-      await again.stop();
-    }
-  });
   const img = await busyboxImage(t, d);
   ok(await docker(d, ['run', '-d', '--name', 'survivor', ...NET, img, 'sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done']), 'run -d');
   ok(await docker(d, ['run', '-d', '--name', 'ended', ...NET, img, 'sh', '-c', 'sleep 1; exit 4']), 'run -d ended');

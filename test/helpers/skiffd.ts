@@ -4,7 +4,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -48,6 +48,55 @@ export function runCmd(cmd: string, args: string[], opts: { env?: NodeJS.Process
   });
 }
 
+function api(socket: string, method: string, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: socket, path, method }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+const generations = new Map<string, number>();
+
+/**
+ * A test that failed while its daemon was down leaves running containers (live restore): start a
+ * daemon on the dir once more to remove them.
+ */
+async function removeLeftoverContainers(dir: string, configFile: string): Promise<void> {
+  const left = await readdir(join(dir, 'data', 'containers')).catch(() => [] as string[]);
+  if (left.length === 0) return;
+  const socket = join(dir, 'cleanup.sock');
+  const child = spawn(join(repoRoot(), 'bin', 'skiffd'), ['-H', `unix://${socket}`, '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'x'), '--config-file', configFile], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    for (let i = 0; i < 400 && !(await ping(socket)); i++) await new Promise((r) => setTimeout(r, 25));
+    await removeAllContainers(socket).catch(() => undefined);
+  } finally {
+    if (child.pid !== undefined) killPid(child.pid, 'SIGTERM');
+    await exited;
+  }
+}
+
+/** Unmounts whatever is left under a daemon's directory and removes it. */
+export async function removeDaemonDir(dir: string): Promise<void> {
+  for (const m of mountPoints().filter((p) => p.startsWith(`${dir}/`)).reverse()) {
+    try { umount(m, MNT_DETACH); } catch { /* already gone */ }
+  }
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** DELETE ?force=1 of every container the daemon knows. */
+export async function removeAllContainers(socket: string): Promise<void> {
+  const list = await api(socket, 'GET', '/containers/json?all=1');
+  if (list.status !== 200) return;
+  for (const c of JSON.parse(list.body) as { Id: string }[]) await api(socket, 'DELETE', `/containers/${c.Id}?force=1`);
+}
+
 function ping(socket: string): Promise<boolean> {
   return new Promise((resolve) => {
     const req = request({ socketPath: socket, path: '/_ping', method: 'GET' }, (res) => {
@@ -61,14 +110,8 @@ function ping(socket: string): Promise<boolean> {
 
 export async function startSkiffd(t: TestContext, opts: { args?: string[]; dir?: string; daemonJson?: object } = {}): Promise<Skiffd> {
   const dir = opts.dir ?? await mkdtemp('/tmp/skd-');
-  if (opts.dir === undefined) {
-    t.after(async () => {
-      for (const m of mountPoints().filter((p) => p.startsWith(`${dir}/`)).reverse()) {
-        try { umount(m, MNT_DETACH); } catch { /* already gone */ }
-      }
-      await rm(dir, { recursive: true, force: true });
-    });
-  }
+  const generation = (generations.get(dir) ?? 0) + 1;
+  generations.set(dir, generation);
   const socket = join(dir, 's.sock');
   const dataRoot = join(dir, 'data');
   const execRoot = join(dir, 'x');
@@ -85,10 +128,19 @@ export async function startSkiffd(t: TestContext, opts: { args?: string[]; dir?:
     if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) killPid(child.pid, 'SIGTERM');
     return exited;
   };
+  // One hook, in order: containers (they outlive the daemon: live restore), the daemon, then its
+  // mounts and directory (node:test runs after-hooks first-registered first).
   t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) await removeAllContainers(socket).catch(() => undefined);
     const timer = setTimeout(() => { if (child.pid !== undefined) killPid(child.pid); }, 10_000);
     await stop();
     clearTimeout(timer);
+    // The last daemon started on this dir cleans it up (after-hooks run first-registered first).
+    if (generations.get(dir) === generation) {
+      generations.delete(dir);
+      await removeLeftoverContainers(dir, configFile);
+      await removeDaemonDir(dir);
+    }
   });
   for (let i = 0; !(await ping(socket)); i++) {
     if (child.exitCode !== null) throw new Error(`skiffd exited with ${child.exitCode}: ${log}`);

@@ -80,7 +80,7 @@ export async function ensureTask(ctx: EngineContext, record: ContainerRecord): P
       hostnamePath: record.HostnamePath,
       resolvConfPath: record.ResolvConfPath,
       initPath: ctx.paths.initBinary,
-      cgroupsPath: `${ctx.paths.cgroupParent}/${id}`,
+      cgroupsPath: `/${ctx.paths.cgroupParent}/${id}`, // absolute: the runtime adds no parent of its own
     });
     writeFileAtomicSync(join(dir, 'config.json'), JSON.stringify(built.spec), 0o600);
     const logConfig = record.HostConfig.LogConfig?.Config ?? {};
