@@ -24,7 +24,7 @@ async function busyboxImage(t: { after: (fn: () => Promise<void>) => void }, d: 
   await mkdir(join(dir, 'root/etc'), { recursive: true });
   await mkdir(join(dir, 'root/tmp'), { recursive: true });
   await copyFile('/bin/busybox', join(dir, 'root/bin/busybox'));
-  for (const applet of ['sh', 'echo', 'cat', 'sleep', 'ls', 'id', 'hostname', 'ps']) await symlink('busybox', join(dir, `root/bin/${applet}`));
+  for (const applet of ['sh', 'echo', 'cat', 'sleep', 'ls', 'id', 'hostname', 'ps', 'head', 'tr']) await symlink('busybox', join(dir, `root/bin/${applet}`));
   await writeFile(join(dir, 'root/etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n');
   await writeFile(join(dir, 'root/etc/group'), 'root:x:0:\napp:x:1000:\n');
   const tar = join(dir, 'rootfs.tar');
@@ -111,4 +111,39 @@ test('live restore: a container keeps running while skiffd is down and is re-ado
   ok(await docker(d, ['stop', '-t', '1', 'survivor']), 'stop');
   assert.equal(ok(await docker(d, ['inspect', '-f', '{{.State.Running}}', 'survivor']), 'inspect').trim(), 'false');
   ok(await docker(d, ['rm', 'survivor', 'ended']), 'rm');
+});
+
+/** Polls `docker inspect -f fmt` until it prints `want` (a real state change, bounded in time). */
+async function until(d: Skiffd, name: string, fmt: string, want: RegExp, timeoutMs = 20_000): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const out = (await docker(d, ['inspect', '-f', fmt, name])).stdout.trim();
+    if (want.test(out)) return out;
+    if (Date.now() > end) assert.fail(`${name}: ${fmt} is ${out}, waited for ${want}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('restart policies, OOM kill, stats and top', { skip, timeout: 120_000 }, async (t) => {
+  const d = await startSkiffd(t, { daemonJson: { 'cgroup-parent': 'skiff-test' } });
+  const img = await busyboxImage(t, d);
+  ok(await docker(d, ['run', '-d', '--name', 'fails', '--restart', 'on-failure:2', ...NET, img, 'sh', '-c', 'exit 1']), 'run on-failure');
+  assert.equal(await until(d, 'fails', '{{.RestartCount}} {{.State.Status}}', /^2 exited$/), '2 exited');
+  ok(await docker(d, ['run', '-d', '--name', 'always', '--restart', 'always', ...NET, img, 'sh', '-c', 'sleep 0.3']), 'run always');
+  await until(d, 'always', '{{.RestartCount}}', /^[1-9]/);
+  ok(await docker(d, ['stop', '-t', '1', 'always']), 'stop always');
+  const count = (await docker(d, ['inspect', '-f', '{{.RestartCount}}', 'always'])).stdout.trim();
+  await new Promise((r) => setTimeout(r, 800)); // a restart would have happened by now (back-off ≤ 400 ms here)
+  assert.equal((await docker(d, ['inspect', '-f', '{{.State.Running}} {{.RestartCount}}', 'always'])).stdout.trim(), `false ${count}`);
+
+  const oom = await docker(d, ['run', '--name', 'oom', '-m', '16m', '--memory-swap', '16m', ...NET, img, 'sh', '-c', 'x=$(head -c 64000000 /dev/zero | tr "\\0" x); echo survived']);
+  assert.equal(oom.code, 137, oom.stdout + oom.stderr);
+  assert.equal(ok(await docker(d, ['inspect', '-f', '{{.State.OOMKilled}} {{.State.ExitCode}}', 'oom']), 'inspect oom').trim(), 'true 137');
+
+  ok(await docker(d, ['run', '-d', '--name', 'busy', '-m', '64m', ...NET, img, 'sleep', '60']), 'run busy');
+  const stats = ok(await docker(d, ['stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}} {{.PIDs}}', 'busy']), 'stats');
+  assert.match(stats, /^busy \d+(\.\d+)?[KM]iB \/ 64MiB 1\n$/);
+  const top = ok(await docker(d, ['top', 'busy']), 'top');
+  assert.match(top, /^UID\s+PID\s+PPID/);
+  assert.match(top, /sleep 60/);
 });

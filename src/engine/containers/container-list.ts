@@ -30,6 +30,7 @@ export function statusText(r: ContainerRecord, now = Date.now()): string {
     return s.Paused ? `${up} (Paused)` : up;
   }
   if (s.Status === 'removing') return 'Removal In Progress';
+  if (s.Restarting) return `Restarting (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
   if (s.Status === 'created' || Date.parse(s.FinishedAt) <= 0 || s.FinishedAt.startsWith('0001')) return 'Created';
   return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
 }

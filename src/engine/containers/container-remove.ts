@@ -4,11 +4,13 @@
 import { rm } from 'node:fs/promises';
 import { SkiffError, isCode } from '../../base/index.js';
 import { attributesOf, containerDir, findContainer, type EngineContext } from './context.js';
+import { cancelRestart } from './container-restart.js';
 import { deleteTask } from './container-task.js';
 import type { WaitCondition } from './types.js';
 
 export async function removeContainer(ctx: EngineContext, idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
   const { record } = findContainer(ctx, idOrName);
+  cancelRestart(ctx, record);
   if (record.State.Running) {
     if (opts.force !== true) {
       throw new SkiffError('Conflict', `cannot remove container "${record.Name}": container is running: stop the container before removing or force remove`);

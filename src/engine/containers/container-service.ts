@@ -17,6 +17,8 @@ import { attachContainer, containerLogs, createExec, inspectExec, resizeContaine
 import { inspectContainer, listContainers } from './container-list.js';
 import { removeContainer, waitContainer } from './container-remove.js';
 import { killContainer, pauseContainer, restartContainer, stopContainer, unpauseContainer } from './container-stop.js';
+import { shouldRestart } from './container-restart.js';
+import { containerStats, topContainer } from './container-stats.js';
 import { deleteTask, hasTask, startContainer, watchExit } from './container-task.js';
 import type { ContainerEvent, ContainerRecord, ContainerSummary, ExecConfig, WaitCondition } from './types.js';
 
@@ -48,6 +50,8 @@ export class ContainerService {
       removeWaiters: new Map(),
       execs: new Map(),
       stopping: new Set(),
+      restartTimers: new Map(),
+      restartDelays: new Map(),
       removeForced: (id) => removeContainer(this.ctx, id, { force: true, volumes: true }),
     };
   }
@@ -57,9 +61,15 @@ export class ContainerService {
     await mkdir(this.ctx.paths.containers, { recursive: true, mode: 0o711 });
     const adopted: string[] = [];
     const exited: string[] = [];
+    const toStart: string[] = [];
     for (const { record } of this.ctx.repo.all()) {
       if (!record.State.Running) {
         if (hasTask(this.ctx, record.Id)) await deleteTask(this.ctx, record.Id);
+        // docker starts always/unless-stopped containers with the daemon, and ones caught in back-off
+        const policy = record.HostConfig.RestartPolicy?.Name ?? '';
+        if (record.State.Restarting || ((policy === 'always' || policy === 'unless-stopped') && record.ManuallyStopped !== true && record.State.Status !== 'created')) {
+          toStart.push(record.Id);
+        }
         continue;
       }
       const client = this.ctx.runtime.shimClient(record.Id);
@@ -82,6 +92,14 @@ export class ContainerService {
       record.State = { ...record.State, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: status === undefined ? 255 : exitCodeOf(status), FinishedAt: nowIso() };
       saveRecord(this.ctx, record);
       exited.push(record.Id);
+      if (shouldRestart(record, record.State.ExitCode, record.ManuallyStopped === true)) toStart.push(record.Id);
+    }
+    for (const id of toStart) {
+      const row = this.ctx.repo.get(id);
+      if (row === undefined) continue;
+      row.record.State = { ...row.record.State, Restarting: false, Status: 'exited' };
+      saveRecord(this.ctx, row.record);
+      await startContainer(this.ctx, id).catch((err: unknown) => this.ctx.logger.warn({ container: id, err: String(err) }, 'restart at start-up failed'));
     }
     return { adopted, exited };
   }
@@ -106,6 +124,9 @@ export class ContainerService {
   startExec(execId: string, opts: { detach: boolean }): Promise<{ stream?: Socket; tty: boolean; stdin: boolean; exited: Promise<void> }> { return startExec(this.ctx, execId, opts); }
   inspectExec(execId: string): Record<string, unknown> { return inspectExec(this.ctx, execId); }
   resizeExec(execId: string, rows: number, cols: number): Promise<void> { return resizeExec(this.ctx, execId, rows, cols); }
+
+  stats(id: string, opts: { stream: boolean; oneShot?: boolean; signal?: AbortSignal }): AsyncGenerator<Record<string, unknown>> { return containerStats(this.ctx, id, opts); }
+  top(id: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }> { return topContainer(this.ctx, id, psArgs); }
 
   rename(id: string, newName: string): void {
     const row = findContainer(this.ctx, id);

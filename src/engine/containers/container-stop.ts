@@ -4,6 +4,7 @@
 import { constants } from 'node:os';
 import { SkiffError } from '../../base/index.js';
 import { attributesOf, findContainer, saveRecord, type EngineContext } from './context.js';
+import { cancelRestart } from './container-restart.js';
 import { startContainer } from './container-task.js';
 
 /** `SIGTERM`, `TERM`, `15` → 15; docker's error for anything else. */
@@ -28,7 +29,6 @@ export async function killContainer(ctx: EngineContext, idOrName: string, signal
   const { record } = findContainer(ctx, idOrName);
   const sig = parseSignal(signal, 'SIGKILL');
   if (!record.State.Running) throw notRunning(record.Id);
-  if (sig === 9 || sig === 15) ctx.stopping.add(record.Id);
   await ctx.runtime.shimClient(record.Id).kill(sig);
   ctx.emit({ action: 'kill', id: record.Id, attributes: { ...attributesOf(record), signal: String(sig) } });
 }
@@ -52,7 +52,12 @@ async function awaitExit(ctx: EngineContext, id: string, timeoutMs: number): Pro
 
 export async function stopContainer(ctx: EngineContext, idOrName: string, opts: { timeoutS?: number; signal?: string } = {}): Promise<void> {
   const { record } = findContainer(ctx, idOrName);
-  if (!record.State.Running) throw new SkiffError('NotModified', 'container already stopped');
+  record.ManuallyStopped = true;
+  saveRecord(ctx, record);
+  if (!record.State.Running) {
+    if (cancelRestart(ctx, record)) return; // stopped while waiting to be restarted
+    throw new SkiffError('NotModified', 'container already stopped');
+  }
   const sig = parseSignal(opts.signal ?? record.Config.StopSignal, 'SIGTERM');
   const timeoutS = opts.timeoutS ?? record.Config.StopTimeout ?? 10;
   ctx.stopping.add(record.Id);

@@ -10,6 +10,7 @@ import { SkiffError, isCode } from '../../base/index.js';
 import { exitCodeOf } from '../../runtime/index.js';
 import { MNT_DETACH, mountAll, mountPoints, umount, writeFileAtomicSync } from '../../sys/index.js';
 import { buildContainerSpec } from '../spec/index.js';
+import { scheduleRestart, shouldRestart } from './container-restart.js';
 import { attributesOf, containerDir, findContainer, nowIso, rootfsDir, saveRecord, type EngineContext } from './context.js';
 import type { ContainerRecord } from './types.js';
 
@@ -128,6 +129,7 @@ export async function startContainer(ctx: EngineContext, idOrName: string): Prom
     throw isCode(err, 'Internal') || isCode(err, 'FailedPrecondition') ? new SkiffError('InvalidArgument', (err as Error).message, { cause: err }) : err;
   }
   const pid = ctx.runtime.state(record.Id).pid ?? 0;
+  record.ManuallyStopped = false;
   record.State = { ...record.State, Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: pid, ExitCode: 0, Error: '', StartedAt: nowIso() };
   saveRecord(ctx, record);
   ctx.emit({ action: 'start', id: record.Id, attributes: attributesOf(record) });
@@ -160,15 +162,21 @@ export function watchExit(ctx: EngineContext, id: string): void {
 /** Records the end of a run; true when the container is to be removed now (--rm). */
 async function finishRun(ctx: EngineContext, id: string, exitCode: number): Promise<boolean> {
   const row = ctx.repo.get(id);
+  // Read the cgroup's OOM count before the task (and its cgroup) goes: docker's State.OOMKilled.
+  const stats = await ctx.runtime.stats(id).catch(() => undefined) as { memory?: { oomKillCount: number } } | undefined;
+  const oomKilled = (stats?.memory?.oomKillCount ?? 0) > 0;
   await deleteTask(ctx, id);
   if (row === undefined) return false;
   const record = row.record;
-  record.State = { ...record.State, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: exitCode, FinishedAt: nowIso() };
+  record.State = { ...record.State, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: exitCode, OOMKilled: oomKilled, FinishedAt: nowIso() };
   saveRecord(ctx, record);
+  if (oomKilled) ctx.emit({ action: 'oom', id, attributes: attributesOf(record) });
   ctx.emit({ action: 'die', id, attributes: { ...attributesOf(record), exitCode: String(exitCode) } });
   const waiters = ctx.exitWaiters.get(id) ?? [];
   ctx.exitWaiters.delete(id);
   for (const w of waiters) w({ StatusCode: exitCode, Error: null });
+  const manual = ctx.stopping.delete(id);
+  if (shouldRestart(record, exitCode, manual)) scheduleRestart(ctx, record, (cid) => startContainer(ctx, cid));
   return record.HostConfig.AutoRemove === true;
 }
 

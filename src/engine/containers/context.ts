@@ -33,6 +33,9 @@ export interface EngineContext {
   execs: Map<string, ExecRecord & { shimId: string; config: import('./types.js').ExecConfig }>;
   /** Containers being stopped by the user (a restart policy must not restart them). */
   stopping: Set<string>;
+  /** Pending restarts (policy back-off) and the last delay used, per container. */
+  restartTimers: Map<string, NodeJS.Timeout>;
+  restartDelays: Map<string, number>;
   /** `rm -f` of a container, for --rm after an exit or a failed start (wired by the service). */
   removeForced(id: string): Promise<void>;
 }

@@ -41,6 +41,8 @@ export interface ContainerRecord {
   LogPath: string;
   /** Exec instances of this container (docker's ExecIDs), newest last. */
   ExecIDs: string[];
+  /** Stopped by the user (docker's HasBeenManuallyStopped): unless-stopped stays down after a daemon restart. */
+  ManuallyStopped?: boolean;
 }
 
 /** GET /containers/json entry (docker's ContainerSummary). */

@@ -129,6 +129,17 @@ export function containerRoutes(c: ContainerService): Route[] {
     res.end();
   };
 
+  const stats: Handler = async (req, res) => {
+    const stream = req.query.get('stream') === null ? true : boolParam(req.query, 'stream');
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.flushHeaders();
+    for await (const s of c.stats(req.params[0]!, { stream, oneShot: boolParam(req.query, 'one-shot'), signal: req.signal })) {
+      res.write(`${JSON.stringify(s)}\n`);
+    }
+    res.end();
+  };
+  const top: Handler = async (req, res) => { sendJson(res, 200, await c.top(req.params[0]!, req.query.get('ps_args') ?? '-ef')); };
+
   const execCreate: Handler = async (req, res) => {
     const body = await readJsonBody<Record<string, unknown>>(req.raw, 'exec config');
     sendJson(res, 201, { Id: c.createExec(req.params[0]!, body as never) });
@@ -169,6 +180,8 @@ export function containerRoutes(c: ContainerService): Route[] {
     { method: 'POST', path: new RegExp(`^/containers/${id}/attach$`), handler: attach },
     { method: 'GET', path: new RegExp(`^/containers/${id}/logs$`), handler: logs },
     { method: 'POST', path: new RegExp(`^/containers/${id}/resize$`), handler: resize },
+    { method: 'GET', path: new RegExp(`^/containers/${id}/stats$`), handler: stats },
+    { method: 'GET', path: new RegExp(`^/containers/${id}/top$`), handler: top },
     { method: 'POST', path: new RegExp(`^/containers/${id}/rename$`), handler: rename },
     { method: 'POST', path: new RegExp(`^/containers/${id}/exec$`), handler: execCreate },
     { method: 'DELETE', path: new RegExp(`^/containers/${id}$`), handler: remove },
