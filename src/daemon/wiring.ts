@@ -13,6 +13,7 @@ import { openImageService } from '../image/index.js';
 import { ContainerService } from '../engine/index.js';
 import { SkiffRuntime, cgroups, sealedShimImage } from '../runtime/index.js';
 import { openDatabase } from '../store/index.js';
+import { VolumeService } from '../volume/index.js';
 import { writeFileAtomicSync, lockFile } from '../sys/index.js';
 import { socketPathOf, type DaemonConfig } from './config.js';
 
@@ -106,8 +107,10 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     const shimImage = sealedShimImage(shimBinary);
     disposables.add(() => shimImage.close());
     const runtime = new SkiffRuntime({ root: runtimeRoot, shimPath: shimImage.path, cgroupParent: config.cgroupParent, logger: log.child({ layer: 'runtime' }) });
+    const volumes = new VolumeService({ db: sharedDb, root: join(config.dataRoot, 'volumes'), usedBy: (name) => engine?.volumeUsers(name) ?? [] });
     const containers = new ContainerService({
       db: sharedDb,
+      volumes,
       images,
       runtime,
       paths: { containers: join(config.dataRoot, 'containers'), initBinary: shimBinary, cgroupParent: config.cgroupParent },
@@ -142,7 +145,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       warnings: [],
       containers: () => containers.counts(),
     };
-    const api = createDockerApi({ images, containers, facts, logger: log.child({ layer: 'api' }) });
+    const api = createDockerApi({ images, containers, volumes, facts, logger: log.child({ layer: 'api' }) });
     disposables.add(() => api.close());
     for (const host of config.hosts) {
       const path = socketPathOf(host);

@@ -3,3 +3,4 @@ export * from './types.js';
 export { openDatabase, migrate, SCHEMA_VERSION } from './db.js';
 export { ImageRepo } from './image-repo.js';
 export { ContainerRepo, type ContainerRow } from './container-repo.js';
+export { VolumeRepo, type VolumeRow } from './volume-repo.js';

@@ -8,6 +8,8 @@ import { SkiffError, type Logger } from '../../base/index.js';
 import type { ImageService } from '../../image/index.js';
 import { fromContainerEvent, fromImageEvent, EventHub } from './events.js';
 import { containerRoutes } from './routes/containers.js';
+import { volumeRoutes } from './routes/volumes.js';
+import type { VolumeService } from '../../volume/index.js';
 import type { ContainerService } from '../../engine/index.js';
 import { sendError, sendJson, upgradeBodies, type ApiRequest } from './http.js';
 import { matchRoute, type Route } from './router.js';
@@ -17,6 +19,7 @@ import { API_VERSION, MAX_API_VERSION, MIN_API_VERSION, systemRoutes, type Syste
 export interface DockerApiOptions {
   images: ImageService;
   containers?: ContainerService;
+  volumes?: VolumeService;
   facts: SystemFacts;
   logger: Logger;
   events?: EventHub;
@@ -72,6 +75,7 @@ export function createDockerApi(opts: DockerApiOptions): DockerApi {
     ...systemRoutes(opts.facts, opts.images, events),
     ...imageRoutes(opts.images),
     ...(opts.containers === undefined ? [] : containerRoutes(opts.containers)),
+    ...(opts.volumes === undefined ? [] : volumeRoutes(opts.volumes)),
   ];
   const log = opts.logger;
 

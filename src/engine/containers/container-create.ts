@@ -9,7 +9,8 @@ import { SkiffError, isCode } from '../../base/index.js';
 import { mergeImageConfig, validateHostConfig, type ContainerConfig, type HostConfig } from '../spec/index.js';
 import { attributesOf, containerDir, nowIso, type EngineContext } from './context.js';
 import { VALID_NAME, generateName } from './names.js';
-import { ZERO_TIME, type ContainerRecord } from './types.js';
+import { createVolumes } from './container-volumes.js';
+import { ZERO_TIME, type ContainerRecord, type MountPoint } from './types.js';
 
 export interface CreateRequest {
   name?: string;
@@ -57,9 +58,11 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest): P
   const dir = containerDir(ctx, id);
   await mkdir(dir, { recursive: true, mode: 0o710 });
   let prepared = false;
+  let mountPoints: MountPoint[] = [];
   try {
     await ctx.images.prepareRootfs(id, image);
     prepared = true;
+    mountPoints = await createVolumes(ctx.volumes, config, hostConfig);
     const record: ContainerRecord = {
       Id: id,
       Name: `/${name}`,
@@ -80,12 +83,14 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest): P
       HostsPath: join(dir, 'hosts'),
       LogPath: join(dir, `${id}-json.log`),
       ExecIDs: [],
+      MountPoints: mountPoints,
     };
     ctx.repo.insert({ id, name, imageId: image.id, createdMs: Date.now(), record });
     ctx.emit({ action: 'create', id, attributes: attributesOf(record) });
     return { Id: id, Warnings: warnings };
   } catch (err) {
     if (prepared) await ctx.images.snapshotter.remove(id).catch(() => {});
+    for (const p of mountPoints) if (p.Name !== undefined && ctx.volumes.isAnonymous(p.Name)) await ctx.volumes.remove(p.Name, true).catch(() => {});
     await rm(dir, { recursive: true, force: true });
     if (isCode(err, 'Conflict') && /name .* is already in use/.test((err as Error).message)) {
       throw new SkiffError('Conflict', `Conflict. The container name "/${name}" is already in use. You have to remove (or rename) that container to be able to reuse that name.`);

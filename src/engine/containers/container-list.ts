@@ -54,7 +54,7 @@ export function summaryOf(row: ContainerRow<ContainerRecord>): ContainerSummary 
     Status: statusText(r),
     HostConfig: { NetworkMode: r.HostConfig.NetworkMode ?? 'default' },
     NetworkSettings: { Networks: {} },
-    Mounts: [],
+    Mounts: (r.MountPoints ?? []).map((m) => ({ ...m })),
   };
 }
 
@@ -76,6 +76,7 @@ export function listContainers(ctx: EngineContext, opts: { all?: boolean; limit?
     if (f.name !== undefined && !f.name.some((p) => new RegExp(p).test(r.Name.slice(1)))) return false;
     if (f.status !== undefined && !f.status.includes(r.State.Status)) return false;
     if (f.exited !== undefined && (r.State.Running || r.State.Status === 'created' || !f.exited.includes(String(r.State.ExitCode)))) return false;
+    if (f.volume !== undefined && !f.volume.some((v) => (r.MountPoints ?? []).some((m) => m.Name === v || m.Destination === v))) return false;
     if (f.ancestor !== undefined && !f.ancestor.some((a) => a === r.ImageName || r.Image.startsWith(a) || r.Image === `sha256:${a}`)) return false;
     if (f.label !== undefined) {
       const labels = r.Config.Labels ?? {};
@@ -110,7 +111,7 @@ export function inspectContainer(ctx: EngineContext, idOrName: string): Record<s
     ExecIDs: r.ExecIDs.length === 0 ? null : r.ExecIDs,
     HostConfig: r.HostConfig,
     GraphDriver: { Name: 'overlayfs', Data: null },
-    Mounts: [],
+    Mounts: r.MountPoints ?? [],
     Config: r.Config,
     NetworkSettings: {
       Bridge: '', SandboxID: '', SandboxKey: '', Ports: {}, HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,

@@ -28,6 +28,14 @@ export async function removeContainer(ctx: EngineContext, idOrName: string, opts
   }
   await rm(containerDir(ctx, record.Id), { recursive: true, force: true });
   ctx.repo.delete(record.Id);
+  // rm -v (and --rm) removes the container's anonymous volumes; named ones stay
+  if (opts.volumes === true) {
+    for (const p of record.MountPoints ?? []) {
+      if (p.Name !== undefined && ctx.volumes.isAnonymous(p.Name)) {
+        await ctx.volumes.remove(p.Name, true).catch((err: unknown) => ctx.logger.warn({ container: record.Id, volume: p.Name, err: String(err) }, 'removing an anonymous volume failed'));
+      }
+    }
+  }
   ctx.stopping.delete(record.Id);
   ctx.emit({ action: 'destroy', id: record.Id, attributes: attributesOf(record) });
   const waiters = ctx.removeWaiters.get(record.Id) ?? [];

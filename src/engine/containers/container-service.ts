@@ -9,6 +9,7 @@ import { SkiffError, type Logger } from '../../base/index.js';
 import type { ImageService } from '../../image/index.js';
 import type { SkiffRuntime } from '../../runtime/index.js';
 import type { Snapshotter } from '../../snapshot/index.js';
+import type { VolumeService } from '../../volume/index.js';
 import { ContainerRepo, type SqliteDb } from '../../store/index.js';
 import type { LogRecord } from '../logs/index.js';
 import { findContainer, nowIso, saveRecord, type EngineContext, type EnginePaths } from './context.js';
@@ -26,6 +27,7 @@ export interface ContainerServiceOptions {
   db: SqliteDb;
   images: ImageService & { readonly snapshotter: Snapshotter };
   runtime: SkiffRuntime;
+  volumes: VolumeService;
   paths: EnginePaths;
   logger: Logger;
 }
@@ -39,6 +41,7 @@ export class ContainerService {
       repo: new ContainerRepo<ContainerRecord>(opts.db),
       images: opts.images,
       runtime: opts.runtime,
+      volumes: opts.volumes,
       paths: opts.paths,
       logger: opts.logger,
       emit: (e) => {
@@ -159,6 +162,11 @@ export class ContainerService {
     const running = rows.find((r) => r.record.State.Running);
     const stopped = rows.find((r) => !r.record.State.Running);
     return { containers: rows.length, ...(running === undefined ? {} : { runningContainer: running.id }), ...(stopped === undefined ? {} : { stoppedContainer: stopped.id }) };
+  }
+
+  /** For the volume service: the containers (ids) that mount a volume. */
+  volumeUsers(name: string): string[] {
+    return this.ctx.repo.all().filter((r) => (r.record.MountPoints ?? []).some((m) => m.Name === name)).map((r) => r.id);
   }
 
   counts(): { running: number; paused: number; stopped: number } {

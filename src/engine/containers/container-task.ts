@@ -11,6 +11,7 @@ import { exitCodeOf } from '../../runtime/index.js';
 import { MNT_DETACH, mountAll, mountPoints, umount, writeFileAtomicSync } from '../../sys/index.js';
 import { buildContainerSpec } from '../spec/index.js';
 import { scheduleRestart, shouldRestart } from './container-restart.js';
+import { volumeInputs } from './container-volumes.js';
 import { attributesOf, containerDir, findContainer, nowIso, rootfsDir, saveRecord, type EngineContext } from './context.js';
 import type { ContainerRecord } from './types.js';
 
@@ -70,7 +71,10 @@ export async function ensureTask(ctx: EngineContext, record: ContainerRecord): P
   if (!mountPoints().includes(rootfs)) await mountAll(await ctx.images.snapshotter.mounts(id), rootfs);
   try {
     await writeNetworkFiles(record);
+    const vols = await volumeInputs(ctx.volumes, record.MountPoints ?? [], rootfs);
     const built = await buildContainerSpec({
+      volumes: vols.volumes,
+      volumeNames: vols.volumeNames,
       id,
       name: record.Name.slice(1),
       image: { id: record.Image, config: (await ctx.images.forContainer(record.Image)).config },

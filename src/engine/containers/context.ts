@@ -6,6 +6,7 @@ import { SkiffError, type Logger } from '../../base/index.js';
 import type { ImageService } from '../../image/index.js';
 import type { SkiffRuntime } from '../../runtime/index.js';
 import type { Snapshotter } from '../../snapshot/index.js';
+import type { VolumeService } from '../../volume/index.js';
 import type { ContainerRepo, ContainerRow } from '../../store/index.js';
 import type { ContainerEvent, ContainerRecord, ExecRecord } from './types.js';
 
@@ -22,6 +23,7 @@ export interface EngineContext {
   repo: ContainerRepo<ContainerRecord>;
   images: ImageService & { readonly snapshotter: Snapshotter };
   runtime: SkiffRuntime;
+  volumes: VolumeService;
   paths: EnginePaths;
   logger: Logger;
   emit(e: Omit<ContainerEvent, 'timeNano'>): void;

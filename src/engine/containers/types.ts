@@ -21,6 +21,18 @@ export interface ContainerState {
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
+/** docker's MountPoint (inspect Mounts). */
+export interface MountPoint {
+  Type: 'bind' | 'volume' | 'tmpfs';
+  Name?: string;
+  Source: string;
+  Destination: string;
+  Driver?: string;
+  Mode: string;
+  RW: boolean;
+  Propagation: string;
+}
+
 export interface ContainerRecord {
   Id: string;
   Name: string;
@@ -41,6 +53,8 @@ export interface ContainerRecord {
   LogPath: string;
   /** Exec instances of this container (docker's ExecIDs), newest last. */
   ExecIDs: string[];
+  /** Volumes and binds (docker's MountPoints). */
+  MountPoints?: MountPoint[];
   /** Stopped by the user (docker's HasBeenManuallyStopped): unless-stopped stays down after a daemon restart. */
   ManuallyStopped?: boolean;
 }
