@@ -21,6 +21,10 @@ export interface DaemonConfig {
   certsDir: string;
   /** Parent cgroup of containers (docker's cgroup-parent; docker's default is "docker"). */
   cgroupParent: string;
+  /** The default network's Linux bridge (docker's `bridge`; default skiff0). */
+  bridge: string;
+  /** The default network's subnet from docker's `bip` (gateway/prefix), when given. */
+  bridgeSubnet?: string;
 }
 
 export const DEFAULTS = {
@@ -42,6 +46,8 @@ const fileSchema = z.strictObject({
   'max-concurrent-downloads': z.number().int().min(1).max(64).optional(),
   'max-concurrent-uploads': z.number().int().min(1).max(64).optional(),
   labels: z.array(z.string()).optional(),
+  bridge: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, 'a Linux interface name of at most 15 characters').optional(),
+  bip: z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, 'an address with a prefix length, such as 172.26.0.1/16').optional(),
   'cgroup-parent': z.string().regex(/^\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, 'a cgroup path such as "skiff" or "/skiff/engine"').optional(),
 });
 
@@ -116,6 +122,8 @@ export function resolveConfig(flags: Flags): DaemonConfig {
     configFile,
     certsDir: DEFAULTS.certsDir,
     cgroupParent: (file['cgroup-parent'] ?? 'skiff').replace(/^\//, ''),
+    bridge: file.bridge ?? 'skiff0',
+    ...(file.bip === undefined ? {} : { bridgeSubnet: subnetOf(file.bip) }),
   };
 }
 
@@ -124,4 +132,15 @@ export function socketPathOf(host: string): string {
   const m = /^unix:\/\/(\/.+)$/.exec(host);
   if (m === null) throw new SkiffError('InvalidArgument', `unsupported host ${JSON.stringify(host)}: only unix:///path sockets are served`, { field: 'hosts' });
   return m[1]!;
+}
+
+/** docker's bip (the gateway with the network's prefix) → the subnet. */
+function subnetOf(bip: string): string {
+  const [ip, bits] = bip.split('/') as [string, string];
+  const n = Number(bits);
+  if (n < 8 || n > 30) throw new SkiffError('InvalidArgument', `bip: prefix length ${bits} is out of range (8-30)`, { field: 'bip' });
+  const int = ip.split('.').reduce((a, o) => (a << 8) + Number(o), 0) >>> 0;
+  const mask = n === 0 ? 0 : (~0 << (32 - n)) >>> 0;
+  const base = (int & mask) >>> 0;
+  return `${[24, 16, 8, 0].map((s) => (base >>> s) & 255).join('.')}/${n}`;
 }

@@ -14,6 +14,7 @@ import { ContainerService } from '../engine/index.js';
 import { SkiffRuntime, cgroups, sealedShimImage } from '../runtime/index.js';
 import { openDatabase } from '../store/index.js';
 import { VolumeService } from '../volume/index.js';
+import { NetworkService } from '../network/index.js';
 import { writeFileAtomicSync, lockFile } from '../sys/index.js';
 import { socketPathOf, type DaemonConfig } from './config.js';
 
@@ -108,9 +109,18 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     disposables.add(() => shimImage.close());
     const runtime = new SkiffRuntime({ root: runtimeRoot, shimPath: shimImage.path, cgroupParent: config.cgroupParent, logger: log.child({ layer: 'runtime' }) });
     const volumes = new VolumeService({ db: sharedDb, root: join(config.dataRoot, 'volumes'), usedBy: (name) => engine?.volumeUsers(name) ?? [] });
+    const networks = new NetworkService({
+      root: join(config.dataRoot, 'network'),
+      netnsDir: join(config.execRoot, 'netns'),
+      bridge: config.bridge,
+      ...(config.bridgeSubnet === undefined ? {} : { subnet: config.bridgeSubnet }),
+      logger: log.child({ layer: 'network' }),
+    });
+    await networks.init();
     const containers = new ContainerService({
       db: sharedDb,
       volumes,
+      networks,
       images,
       runtime,
       paths: { containers: join(config.dataRoot, 'containers'), initBinary: shimBinary, cgroupParent: config.cgroupParent },

@@ -4,3 +4,4 @@ export * from './cni/runner.js';
 export * from './cni/bridge-conflist.js';
 export * from './dns/server.js';
 export * from './dns/addr.js';
+export * from './network-service.js';

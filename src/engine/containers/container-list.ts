@@ -48,12 +48,16 @@ export function summaryOf(row: ContainerRow<ContainerRecord>): ContainerSummary 
     ImageID: r.Image,
     Command: [r.Path, ...r.Args].map(quoteArg).join(' '),
     Created: Math.floor(Date.parse(r.Created) / 1000),
-    Ports: [],
+    Ports: Object.entries(r.Network?.Ports ?? {}).flatMap(([key, bindings]) => {
+      const [port, type] = key.split('/') as [string, string];
+      if (bindings === null || bindings.length === 0) return [{ PrivatePort: Number(port), Type: type }];
+      return bindings.map((b) => ({ IP: b.HostIp ?? '0.0.0.0', PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: type }));
+    }),
     Labels: r.Config.Labels ?? {},
     State: r.State.Status,
     Status: statusText(r),
     HostConfig: { NetworkMode: r.HostConfig.NetworkMode ?? 'default' },
-    NetworkSettings: { Networks: {} },
+    NetworkSettings: { Networks: r.Network === undefined ? {} : { [r.Network.NetworkName]: { NetworkID: r.Network.NetworkName, IPAddress: r.Network.IPAddress, Gateway: r.Network.Gateway, IPPrefixLen: r.Network.IPPrefixLen, MacAddress: r.Network.MacAddress } } },
     Mounts: (r.MountPoints ?? []).map((m) => ({ ...m })),
   };
 }
@@ -113,13 +117,29 @@ export function inspectContainer(ctx: EngineContext, idOrName: string): Record<s
     GraphDriver: { Name: 'overlayfs', Data: null },
     Mounts: r.MountPoints ?? [],
     Config: r.Config,
-    NetworkSettings: {
-      Bridge: '', SandboxID: '', SandboxKey: '', Ports: {}, HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
-      SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '', Gateway: '', GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '',
-      Networks: r.HostConfig.NetworkMode === 'host' || r.HostConfig.NetworkMode === 'none'
-        ? { [r.HostConfig.NetworkMode]: { IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null } }
-        : {},
-    },
+    NetworkSettings: networkSettings(r),
+  };
+}
+
+function endpoint(r: ContainerRecord): Record<string, unknown> {
+  const n = r.Network;
+  return {
+    IPAMConfig: null, Links: null, Aliases: null, MacAddress: n?.MacAddress ?? '', DriverOpts: null, NetworkID: n?.NetworkName ?? '',
+    EndpointID: n === undefined ? '' : r.Id.slice(0, 12), Gateway: n?.Gateway ?? '', IPAddress: n?.IPAddress ?? '', IPPrefixLen: n?.IPPrefixLen ?? 0,
+    IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
+  };
+}
+
+/** docker's NetworkSettings: the top-level fields mirror the default bridge's endpoint. */
+function networkSettings(r: ContainerRecord): Record<string, unknown> {
+  const n = r.Network;
+  const mode = r.HostConfig.NetworkMode ?? 'default';
+  const name = mode === 'default' ? 'bridge' : mode;
+  return {
+    Bridge: '', SandboxID: n === undefined ? '' : r.Id, SandboxKey: n?.SandboxKey ?? '', Ports: n?.Ports ?? {}, HairpinMode: false,
+    LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0, SecondaryIPAddresses: null, SecondaryIPv6Addresses: null,
+    EndpointID: n === undefined ? '' : r.Id.slice(0, 12), Gateway: n?.Gateway ?? '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0,
+    IPAddress: n?.IPAddress ?? '', IPPrefixLen: n?.IPPrefixLen ?? 0, IPv6Gateway: '', MacAddress: n?.MacAddress ?? '',
+    Networks: { [name]: endpoint(r) },
   };
 }

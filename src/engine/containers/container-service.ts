@@ -10,6 +10,7 @@ import type { ImageService } from '../../image/index.js';
 import type { SkiffRuntime } from '../../runtime/index.js';
 import type { Snapshotter } from '../../snapshot/index.js';
 import type { VolumeService } from '../../volume/index.js';
+import type { NetworkService } from '../../network/index.js';
 import { ContainerRepo, type SqliteDb } from '../../store/index.js';
 import type { LogRecord } from '../logs/index.js';
 import { findContainer, nowIso, saveRecord, type EngineContext, type EnginePaths } from './context.js';
@@ -28,6 +29,7 @@ export interface ContainerServiceOptions {
   images: ImageService & { readonly snapshotter: Snapshotter };
   runtime: SkiffRuntime;
   volumes: VolumeService;
+  networks?: NetworkService;
   paths: EnginePaths;
   logger: Logger;
 }
@@ -42,6 +44,7 @@ export class ContainerService {
       images: opts.images,
       runtime: opts.runtime,
       volumes: opts.volumes,
+      ...(opts.networks === undefined ? {} : { networks: opts.networks }),
       paths: opts.paths,
       logger: opts.logger,
       emit: (e) => {

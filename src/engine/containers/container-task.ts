@@ -64,12 +64,21 @@ export async function ensureTask(ctx: EngineContext, record: ContainerRecord): P
   const dir = containerDir(ctx, id);
   const rootfs = rootfsDir(ctx, id);
   const net = record.HostConfig.NetworkMode ?? 'default';
-  if (net !== 'none' && net !== 'host') {
-    throw new SkiffError('NotImplemented', `network mode "${net}" is not available yet: use --network none or --network host`, { field: 'HostConfig.NetworkMode' });
+  const bridged = net === 'default' || net === 'bridge';
+  if (!bridged && net !== 'none' && net !== 'host') {
+    throw new SkiffError('NotImplemented', `network mode "${net}" is not available yet: use the default bridge, none or host`, { field: 'HostConfig.NetworkMode' });
   }
+  if (bridged && ctx.networks === undefined) throw new SkiffError('FailedPrecondition', 'the bridge network is not available in this daemon', { field: 'HostConfig.NetworkMode' });
   await mkdir(rootfs, { recursive: true, mode: 0o755 });
   if (!mountPoints().includes(rootfs)) await mountAll(await ctx.images.snapshotter.mounts(id), rootfs);
+  let netnsPath: string | undefined;
   try {
+    if (bridged) {
+      const attached = await ctx.networks!.attach(id, record.HostConfig.PortBindings ?? {});
+      netnsPath = attached.netnsPath;
+      record.Network = { ...attached.endpoint, Ports: attached.ports, NetworkName: 'bridge', SandboxKey: attached.netnsPath };
+      saveRecord(ctx, record);
+    }
     await writeNetworkFiles(record);
     const vols = await volumeInputs(ctx.volumes, record.MountPoints ?? [], rootfs);
     const built = await buildContainerSpec({
@@ -86,6 +95,7 @@ export async function ensureTask(ctx: EngineContext, record: ContainerRecord): P
       resolvConfPath: record.ResolvConfPath,
       initPath: ctx.paths.initBinary,
       cgroupsPath: `/${ctx.paths.cgroupParent}/${id}`, // absolute: the runtime adds no parent of its own
+      ...(netnsPath === undefined ? {} : { netnsPath }),
     });
     writeFileAtomicSync(join(dir, 'config.json'), JSON.stringify(built.spec), 0o600);
     const logConfig = record.HostConfig.LogConfig?.Config ?? {};
@@ -107,7 +117,17 @@ export async function ensureTask(ctx: EngineContext, record: ContainerRecord): P
     });
   } catch (err) {
     try { umount(rootfs, MNT_DETACH); } catch { /* not mounted */ }
+    if (bridged) await detachNetwork(ctx, record);
     throw err;
+  }
+}
+
+async function detachNetwork(ctx: EngineContext, record: ContainerRecord): Promise<void> {
+  if (ctx.networks === undefined) return;
+  await ctx.networks.detach(record.Id);
+  if (record.Network !== undefined) {
+    record.Network = undefined;
+    saveRecord(ctx, record);
   }
 }
 
@@ -172,6 +192,7 @@ async function finishRun(ctx: EngineContext, id: string, exitCode: number): Prom
   await deleteTask(ctx, id);
   if (row === undefined) return false;
   const record = row.record;
+  record.Network = undefined; // detached by deleteTask
   record.State = { ...record.State, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: exitCode, OOMKilled: oomKilled, FinishedAt: nowIso() };
   saveRecord(ctx, record);
   if (oomKilled) ctx.emit({ action: 'oom', id, attributes: attributesOf(record) });
@@ -186,6 +207,10 @@ async function finishRun(ctx: EngineContext, id: string, exitCode: number): Prom
 
 /** Deletes the runtime's task and unmounts the rootfs; idempotent. */
 export async function deleteTask(ctx: EngineContext, id: string): Promise<void> {
+  const row = ctx.repo.get(id);
+  if (row !== undefined && (row.record.Network !== undefined || ['default', 'bridge'].includes(row.record.HostConfig.NetworkMode ?? 'default'))) {
+    await detachNetwork(ctx, row.record).catch((err: unknown) => ctx.logger.warn({ container: id, err: String(err) }, 'detaching the network failed'));
+  }
   if (hasTask(ctx, id)) await ctx.runtime.delete(id, true).catch((err: unknown) => ctx.logger.warn({ container: id, err: String(err) }, 'deleting the task failed'));
   const rootfs = rootfsDir(ctx, id);
   if (mountPoints().includes(rootfs)) {

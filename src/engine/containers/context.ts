@@ -7,6 +7,7 @@ import type { ImageService } from '../../image/index.js';
 import type { SkiffRuntime } from '../../runtime/index.js';
 import type { Snapshotter } from '../../snapshot/index.js';
 import type { VolumeService } from '../../volume/index.js';
+import type { NetworkService } from '../../network/index.js';
 import type { ContainerRepo, ContainerRow } from '../../store/index.js';
 import type { ContainerEvent, ContainerRecord, ExecRecord } from './types.js';
 
@@ -24,6 +25,8 @@ export interface EngineContext {
   images: ImageService & { readonly snapshotter: Snapshotter };
   runtime: SkiffRuntime;
   volumes: VolumeService;
+  /** The default bridge network; without it only `none` and `host` work. */
+  networks?: NetworkService;
   paths: EnginePaths;
   logger: Logger;
   emit(e: Omit<ContainerEvent, 'timeNano'>): void;

@@ -53,6 +53,16 @@ export interface ContainerRecord {
   LogPath: string;
   /** Exec instances of this container (docker's ExecIDs), newest last. */
   ExecIDs: string[];
+  /** Set while attached to a network (docker's NetworkSettings, the parts that vary). */
+  Network?: {
+    IPAddress: string;
+    IPPrefixLen: number;
+    Gateway: string;
+    MacAddress: string;
+    Ports: Record<string, { HostIp?: string; HostPort?: string }[] | null>;
+    NetworkName: string;
+    SandboxKey: string;
+  } | undefined;
   /** Volumes and binds (docker's MountPoints). */
   MountPoints?: MountPoint[];
   /** Stopped by the user (docker's HasBeenManuallyStopped): unless-stopped stays down after a daemon restart. */
