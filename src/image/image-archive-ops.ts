@@ -194,3 +194,45 @@ export async function importRootfs(ctx: ImageContext, rootfs: Readable, opts: Im
     return id;
   });
 }
+
+export interface CommitRequest {
+  /** The image the container was created from (its layers come first). */
+  parentId: string;
+  /** The container's changes as an uncompressed layer tar. */
+  layer: Readable;
+  config?: ImageConfig['config'];
+  comment?: string;
+  author?: string;
+  /** repo[:tag] for the new image. */
+  reference?: string;
+  signal?: AbortSignal;
+}
+
+/** docker commit: the parent's layers plus one, with the container's config. */
+export async function commitLayer(ctx: ImageContext, req: CommitRequest): Promise<Digest> {
+  const target = req.reference === undefined || req.reference === '' ? undefined : normalizeReference(req.reference);
+  if (target?.digest !== undefined) throw new SkiffError('InvalidArgument', 'refusing to create a tag with a digest reference', { field: 'repo' });
+  const parentRecord = ctx.repo.get(req.parentId);
+  if (parentRecord === undefined) throw new SkiffError('NotFound', `No such image: ${req.parentId}`);
+  const parent = await loadImage(ctx, parentRecord);
+  return ctx.lock.shared(async () => {
+    const layer = await ingest(ctx, `commit-${Date.now()}-${Math.random().toString(36).slice(2)}`, req.layer, req.signal);
+    const diffId = await diffIdOf(ctx, layer);
+    const created = new Date(ctx.now()).toISOString();
+    const config: ImageConfig & { comment?: string } = {
+      ...parent.config,
+      created,
+      ...(req.author === undefined || req.author === '' ? {} : { author: req.author }),
+      ...(req.config === undefined ? {} : { config: req.config }),
+      rootfs: { type: 'layers', diff_ids: [...parent.config.rootfs.diff_ids, diffId] },
+      history: [...(parent.config.history ?? []), { created, ...(req.author ? { author: req.author } : {}), ...(req.comment ? { comment: req.comment } : {}) }],
+    };
+    if (req.comment !== undefined && req.comment !== '') config.comment = req.comment;
+    else delete config.comment;
+    const layers = [...parent.manifest.layers, layer];
+    const { id } = await storeImage(ctx, Buffer.from(JSON.stringify(config)), layers, target === undefined ? [] : [formatReference(target)]);
+    const record = ctx.repo.get(id)!;
+    ctx.repo.put({ ...record, parentId: req.parentId }, [], [], ctx.now());
+    return id;
+  });
+}

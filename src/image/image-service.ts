@@ -6,6 +6,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { SkiffError, silentLogger, type Digest } from '../base/index.js';
+import type { ImageRuntimeConfig } from '../oci/index.js';
 import { LocalContentStore } from '../content/index.js';
 import {
   RegistryClient, anonymous, chainCredentials, convertToHostname, registryHost, familiarString, formatReference, normalizeReference, staticCredentials,
@@ -14,7 +15,7 @@ import {
 import { CopySnapshotter, OverlaySnapshotter, type Mount, type Snapshotter } from '../snapshot/index.js';
 import { ImageRepo, openDatabase, type SqliteDb } from '../store/index.js';
 import { loadImage, type ImageContext } from './context.js';
-import { loadArchive, importRootfs, saveArchive } from './image-archive-ops.js';
+import { commitLayer, loadArchive, importRootfs, saveArchive } from './image-archive-ops.js';
 import { imageHistory, inspectImage, listImages, summaryOf } from './image-inspect.js';
 import { pullImage } from './image-pull.js';
 import { pushImage } from './image-push.js';
@@ -113,6 +114,12 @@ class LocalImageService implements ImageService {
 
   import(rootfs: Readable, opts?: ImportOptions): Promise<Digest> {
     return importRootfs(this.ctx, rootfs, opts);
+  }
+
+  async commit(req: { parentId: string; layer: Readable; config?: ImageRuntimeConfig; comment?: string; author?: string; reference?: string; signal?: AbortSignal }): Promise<Digest> {
+    const id = await commitLayer(this.ctx, req);
+    this.emit({ action: 'tag', id, attributes: { name: req.reference ?? id } });
+    return id;
   }
 
   async forContainer(nameOrId: string): Promise<ImageForContainer> {

@@ -214,6 +214,8 @@ export interface ImageService {
   load(archive: Readable, opts?: LoadOptions): Promise<LoadResult>;
   /** A rootfs tarball (plain or compressed) becomes a one-layer image; resolves to its id. */
   import(rootfs: Readable, opts?: ImportOptions): Promise<Digest>;
+  /** docker commit: a new image from a parent image plus one layer (tar) and a runtime config. */
+  commit(req: { parentId: string; layer: Readable; config?: ImageRuntimeConfig; comment?: string; author?: string; reference?: string; signal?: AbortSignal }): Promise<Digest>;
   /** For engine/: the image config and its unpacked snapshot (unpacking if needed). */
   forContainer(nameOrId: string): Promise<ImageForContainer>;
   /** A writable snapshot for a container on top of the image (engine/ mounts the Mount[]). */

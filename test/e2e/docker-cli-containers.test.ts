@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { docker, haveDockerCli, runCmd, startSkiffd, type CmdResult, type Skiffd } from '../helpers/skiffd.js';
 
@@ -146,4 +146,39 @@ test('restart policies, OOM kill, stats and top', { skip, timeout: 120_000 }, as
   const top = ok(await docker(d, ['top', 'busy']), 'top');
   assert.match(top, /^UID\s+PID\s+PPID/);
   assert.match(top, /sleep 60/);
+});
+
+test('cp both ways, diff, export and commit', { skip, timeout: 120_000 }, async (t) => {
+  const d = await startSkiffd(t, { daemonJson: { 'cgroup-parent': 'skiff-test' } });
+  const img = await busyboxImage(t, d);
+  const dir = await mkdtemp('/tmp/skiff-cp-');
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  ok(await docker(d, ['run', '-d', '--name', 'fs', ...NET, img, 'sh', '-c', 'mkdir -p /work/sub; echo one > /work/sub/a; rm /bin/ls; sleep 60']), 'run');
+  await until(d, 'fs', '{{.State.Running}}', /^true$/);
+  // the writes above happen right after start: wait until they show
+  for (let i = 0; i < 100 && (await docker(d, ['exec', 'fs', 'cat', '/work/sub/a'])).code !== 0; i++) await new Promise((r) => setTimeout(r, 50));
+
+  ok(await docker(d, ['cp', 'fs:/work', dir]), 'cp out');
+  assert.equal(await readFile(join(dir, 'work/sub/a'), 'utf8'), 'one\n');
+  await writeFile(join(dir, 'in.txt'), 'from the host\n');
+  ok(await docker(d, ['cp', join(dir, 'in.txt'), 'fs:/work/']), 'cp in');
+  assert.equal(ok(await docker(d, ['exec', 'fs', 'cat', '/work/in.txt']), 'exec cat'), 'from the host\n');
+  const missing = await docker(d, ['cp', 'fs:/nope', dir]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /Could not find the file \/nope in container/);
+
+  const diff = ok(await docker(d, ['diff', 'fs']), 'diff').trim().split('\n');
+  for (const line of ['A /work', 'A /work/sub', 'A /work/sub/a', 'C /bin', 'D /bin/ls']) assert.ok(diff.includes(line), `${line} in ${diff.join(', ')}`);
+
+  const exported = join(dir, 'fs.tar');
+  ok(await docker(d, ['export', '-o', exported, 'fs']), 'export');
+  const names = ok(await runCmd('tar', ['-tf', exported]), 'tar t').split('\n');
+  assert.ok(names.includes('work/sub/a') && names.includes('bin/busybox') && !names.includes('bin/ls'), names.slice(0, 20).join(','));
+
+  const committed = ok(await docker(d, ['commit', '-c', 'CMD ["cat", "/work/sub/a"]', '-m', 'a commit', 'fs', 'committed:1']), 'commit').trim();
+  assert.match(committed, /^sha256:[0-9a-f]{64}$/);
+  assert.equal(ok(await docker(d, ['run', '--rm', ...NET, 'committed:1']), 'run committed'), 'one\n');
+  const hist = ok(await docker(d, ['history', '--format', '{{.Comment}}', 'committed:1']), 'history');
+  assert.equal(hist.split('\n')[0], 'a commit');
+  assert.equal(ok(await docker(d, ['inspect', '-f', '{{.State.Running}}', 'fs']), 'still running').trim(), 'true');
 });

@@ -4,7 +4,7 @@
 
 import { mkdir } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { SkiffError, type Logger } from '../../base/index.js';
 import type { ImageService } from '../../image/index.js';
 import type { SkiffRuntime } from '../../runtime/index.js';
@@ -21,6 +21,7 @@ import { removeContainer, waitContainer } from './container-remove.js';
 import { killContainer, pauseContainer, restartContainer, stopContainer, unpauseContainer } from './container-stop.js';
 import { shouldRestart } from './container-restart.js';
 import { containerStats, topContainer } from './container-stats.js';
+import { archivePath, containerChanges, exportContainer, extractToPath, statPath, upperLayer, type PathStat } from './container-fs.js';
 import { deleteTask, hasTask, startContainer, watchExit } from './container-task.js';
 import type { ContainerEvent, ContainerRecord, ContainerSummary, ExecConfig, WaitCondition } from './types.js';
 
@@ -133,6 +134,35 @@ export class ContainerService {
 
   stats(id: string, opts: { stream: boolean; oneShot?: boolean; signal?: AbortSignal }): AsyncGenerator<Record<string, unknown>> { return containerStats(this.ctx, id, opts); }
   top(id: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }> { return topContainer(this.ctx, id, psArgs); }
+
+  export(id: string): Promise<Readable> { return exportContainer(this.ctx, id); }
+  changes(id: string): Promise<{ Path: string; Kind: number }[]> { return containerChanges(this.ctx, id); }
+  statPath(id: string, path: string): Promise<PathStat> { return statPath(this.ctx, id, path); }
+  archive(id: string, path: string): Promise<{ stat: PathStat; stream: Readable }> { return archivePath(this.ctx, id, path); }
+  extract(id: string, path: string, archive: Readable): Promise<void> { return extractToPath(this.ctx, id, path, archive); }
+
+  /** docker commit: the container's upper dir as a new layer on its image, paused meanwhile if asked. */
+  async commit(id: string, req: { reference?: string; comment?: string; author?: string; changes?: string[]; pause?: boolean; config?: Record<string, unknown> }): Promise<string> {
+    const { record } = findContainer(this.ctx, id);
+    const pause = req.pause !== false && record.State.Running && !record.State.Paused;
+    if (pause) await this.pause(record.Id);
+    try {
+      const { applyChanges } = await import('../../image/index.js');
+      const base = { ...record.Config, ...(req.config ?? {}) } as Record<string, unknown>;
+      for (const k of ['Hostname', 'Domainname', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'Tty', 'OpenStdin', 'StdinOnce', 'Image']) delete base[k];
+      const config = applyChanges(base as never, req.changes ?? []);
+      return await this.ctx.images.commit({
+        parentId: record.Image,
+        layer: await upperLayer(this.ctx, record),
+        config,
+        ...(req.comment === undefined ? {} : { comment: req.comment }),
+        ...(req.author === undefined ? {} : { author: req.author }),
+        ...(req.reference === undefined ? {} : { reference: req.reference }),
+      });
+    } finally {
+      if (pause) await this.unpause(record.Id).catch(() => {});
+    }
+  }
 
   rename(id: string, newName: string): void {
     const row = findContainer(this.ctx, id);

@@ -1,5 +1,6 @@
 // Docker's container and exec endpoints over the ContainerService.
 import type { Duplex } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { SkiffError } from '../../../base/index.js';
 import { frameRecord, type ContainerService, type WaitCondition } from '../../../engine/index.js';
 import { boolParam, filtersParam, intParam, readJsonBody, sendJson, sendNoContent, type Handler } from '../http.js';
@@ -140,6 +141,45 @@ export function containerRoutes(c: ContainerService): Route[] {
   };
   const top: Handler = async (req, res) => { sendJson(res, 200, await c.top(req.params[0]!, req.query.get('ps_args') ?? '-ef')); };
 
+  const exportRoute: Handler = async (req, res) => {
+    const stream = await c.export(req.params[0]!);
+    res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+    await pipeline(stream, res).catch(() => res.destroy());
+  };
+  const changes: Handler = async (req, res) => {
+    const list = await c.changes(req.params[0]!);
+    sendJson(res, 200, list.length === 0 ? null : list);
+  };
+  const statHeader = (s: unknown): string => Buffer.from(JSON.stringify(s)).toString('base64');
+  const archiveHead: Handler = async (req, res) => {
+    const stat = await c.statPath(req.params[0]!, req.query.get('path') ?? '');
+    res.writeHead(200, { 'X-Docker-Container-Path-Stat': statHeader(stat), 'Content-Type': 'application/json' });
+    res.end();
+  };
+  const archiveGet: Handler = async (req, res) => {
+    const { stat, stream } = await c.archive(req.params[0]!, req.query.get('path') ?? '');
+    res.writeHead(200, { 'X-Docker-Container-Path-Stat': statHeader(stat), 'Content-Type': 'application/x-tar' });
+    await pipeline(stream, res).catch(() => res.destroy());
+  };
+  const archivePut: Handler = async (req, res) => {
+    await c.extract(req.params[0]!, req.query.get('path') ?? '', req.raw);
+    res.writeHead(200);
+    res.end();
+  };
+  const commit: Handler = async (req, res) => {
+    const q = req.query;
+    const body = await readJsonBody<Record<string, unknown>>(req.raw, 'container config');
+    const repo = q.get('repo') ?? '';
+    const tag = q.get('tag') ?? '';
+    const id = await c.commit(q.get('container') ?? '', {
+      ...(repo === '' ? {} : { reference: tag === '' ? repo : `${repo}:${tag}` }),
+      comment: q.get('comment') ?? '', author: q.get('author') ?? '', changes: q.getAll('changes').filter((x) => x !== ''),
+      pause: q.get('pause') === null ? true : boolParam(q, 'pause'),
+      ...(Object.keys(body).length === 0 ? {} : { config: body }),
+    });
+    sendJson(res, 201, { Id: id });
+  };
+
   const execCreate: Handler = async (req, res) => {
     const body = await readJsonBody<Record<string, unknown>>(req.raw, 'exec config');
     sendJson(res, 201, { Id: c.createExec(req.params[0]!, body as never) });
@@ -182,6 +222,12 @@ export function containerRoutes(c: ContainerService): Route[] {
     { method: 'POST', path: new RegExp(`^/containers/${id}/resize$`), handler: resize },
     { method: 'GET', path: new RegExp(`^/containers/${id}/stats$`), handler: stats },
     { method: 'GET', path: new RegExp(`^/containers/${id}/top$`), handler: top },
+    { method: 'GET', path: new RegExp(`^/containers/${id}/export$`), handler: exportRoute },
+    { method: 'GET', path: new RegExp(`^/containers/${id}/changes$`), handler: changes },
+    { method: 'HEAD', path: new RegExp(`^/containers/${id}/archive$`), handler: archiveHead },
+    { method: 'GET', path: new RegExp(`^/containers/${id}/archive$`), handler: archiveGet },
+    { method: 'PUT', path: new RegExp(`^/containers/${id}/archive$`), handler: archivePut },
+    { method: 'POST', path: /^\/commit$/, handler: commit },
     { method: 'POST', path: new RegExp(`^/containers/${id}/rename$`), handler: rename },
     { method: 'POST', path: new RegExp(`^/containers/${id}/exec$`), handler: execCreate },
     { method: 'DELETE', path: new RegExp(`^/containers/${id}$`), handler: remove },
