@@ -182,3 +182,20 @@ test('cp both ways, diff, export and commit', { skip, timeout: 120_000 }, async 
   assert.equal(hist.split('\n')[0], 'a commit');
   assert.equal(ok(await docker(d, ['inspect', '-f', '{{.State.Running}}', 'fs']), 'still running').trim(), 'true');
 });
+
+test('health checks: starting, unhealthy after retries, healthy, shown by ps, health_status events', { skip, timeout: 120_000 }, async (t) => {
+  const d = await startSkiffd(t, { daemonJson: { 'cgroup-parent': 'skiff-test' } });
+  const img = await busyboxImage(t, d);
+  const since = Math.floor(Date.now() / 1000) - 1;
+  ok(await docker(d, ['run', '-d', '--name', 'hc', ...NET, '--health-cmd', 'cat /tmp/ok', '--health-interval', '200ms', '--health-retries', '2', '--health-timeout', '2s',
+    img, 'sh', '-c', 'sleep 1.5; echo fine > /tmp/ok; sleep 60']), 'run');
+  await until(d, 'hc', '{{.State.Health.Status}}', /^unhealthy$/);
+  const streak = Number((await docker(d, ['inspect', '-f', '{{.State.Health.FailingStreak}}', 'hc'])).stdout.trim());
+  assert.ok(streak >= 2, `failing streak ${streak}`);
+  await until(d, 'hc', '{{.State.Health.Status}}', /^healthy$/);
+  assert.match(ok(await docker(d, ['ps', '--format', '{{.Status}}']), 'ps'), /^Up .* \(healthy\)\n$/);
+  const log = ok(await docker(d, ['inspect', '-f', '{{range .State.Health.Log}}{{.ExitCode}}:{{.Output}}|{{end}}', 'hc']), 'log');
+  assert.match(log, /0:fine\n\|\n$/);
+  const events = ok(await docker(d, ['events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'event=health_status', '--format', '{{.Action}}']), 'events');
+  assert.deepEqual(events.trim().split('\n'), ['health_status: starting', 'health_status: unhealthy', 'health_status: healthy']);
+});

@@ -27,7 +27,10 @@ export function statusText(r: ContainerRecord, now = Date.now()): string {
   const s = r.State;
   if (s.Running) {
     const up = `Up ${humanDuration(now - Date.parse(s.StartedAt))}`;
-    return s.Paused ? `${up} (Paused)` : up;
+    if (s.Paused) return `${up} (Paused)`;
+    const health = (s as { Health?: { Status: string } }).Health?.Status;
+    if (health === 'starting') return `${up} (health: starting)`;
+    return health === undefined ? up : `${up} (${health})`;
   }
   if (s.Status === 'removing') return 'Removal In Progress';
   if (s.Restarting) return `Restarting (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;

@@ -20,6 +20,7 @@ import { inspectContainer, listContainers } from './container-list.js';
 import { removeContainer, waitContainer } from './container-remove.js';
 import { killContainer, pauseContainer, restartContainer, stopContainer, unpauseContainer } from './container-stop.js';
 import { shouldRestart } from './container-restart.js';
+import { startHealthMonitor, stopHealthMonitor } from './container-health.js';
 import { containerStats, topContainer } from './container-stats.js';
 import { archivePath, containerChanges, exportContainer, extractToPath, statPath, upperLayer, type PathStat } from './container-fs.js';
 import { deleteTask, hasTask, startContainer, watchExit } from './container-task.js';
@@ -58,6 +59,9 @@ export class ContainerService {
       execs: new Map(),
       stopping: new Set(),
       restartTimers: new Map(),
+      healthTimers: new Map(),
+      startHealth: (record) => startHealthMonitor(this.ctx, record),
+      stopHealth: (id) => stopHealthMonitor(this.ctx, id),
       restartDelays: new Map(),
       removeForced: (id) => removeContainer(this.ctx, id, { force: true, volumes: true }),
     };
@@ -89,6 +93,7 @@ export class ContainerService {
       }
       if (alive) {
         watchExit(this.ctx, record.Id);
+        startHealthMonitor(this.ctx, record);
         adopted.push(record.Id);
         continue;
       }
@@ -220,5 +225,7 @@ export class ContainerService {
   /** Stops watching (containers keep running under their shims: live restore). */
   async close(): Promise<void> {
     this.listeners.clear();
+    for (const id of [...this.ctx.healthTimers.keys()]) stopHealthMonitor(this.ctx, id);
+    for (const t of this.ctx.restartTimers.values()) clearTimeout(t);
   }
 }

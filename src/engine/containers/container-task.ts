@@ -158,6 +158,7 @@ export async function startContainer(ctx: EngineContext, idOrName: string): Prom
   saveRecord(ctx, record);
   ctx.emit({ action: 'start', id: record.Id, attributes: attributesOf(record) });
   watchExit(ctx, record.Id);
+  ctx.startHealth(record);
 }
 
 /** Follows a running task to its end (also for tasks re-adopted after a daemon restart). */
@@ -185,6 +186,7 @@ export function watchExit(ctx: EngineContext, id: string): void {
 
 /** Records the end of a run; true when the container is to be removed now (--rm). */
 async function finishRun(ctx: EngineContext, id: string, exitCode: number): Promise<boolean> {
+  ctx.stopHealth(id);
   const row = ctx.repo.get(id);
   // Read the cgroup's OOM count before the task (and its cgroup) goes: docker's State.OOMKilled.
   const stats = await ctx.runtime.stats(id).catch(() => undefined) as { memory?: { oomKillCount: number } } | undefined;

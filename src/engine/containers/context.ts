@@ -38,6 +38,10 @@ export interface EngineContext {
   execs: Map<string, ExecRecord & { shimId: string; config: import('./types.js').ExecConfig }>;
   /** Containers being stopped by the user (a restart policy must not restart them). */
   stopping: Set<string>;
+  /** Running health monitors, and their start/stop (wired by the service: health probes are execs). */
+  healthTimers: Map<string, { stop(): void }>;
+  startHealth(record: import('./types.js').ContainerRecord): void;
+  stopHealth(id: string): void;
   /** Pending restarts (policy back-off) and the last delay used, per container. */
   restartTimers: Map<string, NodeJS.Timeout>;
   restartDelays: Map<string, number>;
