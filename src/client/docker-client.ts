@@ -9,6 +9,11 @@ import { DaemonError, errorMessageOf } from './errors.js';
 import { parseHost } from './host.js';
 import { jsonMessages } from './json-stream.js';
 import type {
+  ContainerChange, ContainerCreateResponse, ContainerStats, ContainerSummary, ContainerTopResponse, ContainerWaitResponse,
+  DiskUsage, EventMessage, ExecCreateBody, ExecInspect, PathStat, PruneReport, Volume, VolumeListResponse,
+} from './container-types.js';
+import { hijack, type HijackedConnection } from './hijack.js';
+import type {
   AuthConfig, AuthResponse, DaemonAddress, Filters, HistoryItem, ImageDeleteItem, ImagePruneReport, ImageSummary,
   JsonMessage, SystemInfo, VersionResponse,
 } from './types.js';
@@ -32,6 +37,7 @@ interface RequestOptions {
   headers?: Record<string, string>;
   /** Do not prefix the path with /vX.Y. */
   unversioned?: boolean;
+  signal?: AbortSignal;
 }
 
 export interface PingResult {
@@ -138,6 +144,7 @@ export class DockerClient {
         dispatcher: this.dispatcher,
         headers: { 'user-agent': this.userAgent, ...(opts.headers ?? {}) },
         ...(opts.body === undefined ? {} : { body: opts.body }),
+        ...(opts.signal === undefined ? {} : { signal: opts.signal }),
       });
     } catch (err) {
       throw this.connectError(err);
@@ -288,6 +295,260 @@ export class DockerClient {
       headers: { 'content-type': 'application/x-tar' },
     });
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // Containers
+
+  /** A path with the version prefix and query, for hijacked requests. */
+  private async versionedPath(path: string, query: Query = {}): Promise<string> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) {
+      if (v === undefined) continue;
+      if (Array.isArray(v)) for (const item of v) params.append(k, item);
+      else params.append(k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+    }
+    const qs = params.toString();
+    return `/v${await this.apiVersion()}${path}${qs === '' ? '' : `?${qs}`}`;
+  }
+
+  private async empty(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions = {}): Promise<number> {
+    const res = await this.send(method, path, opts);
+    await res.body.dump();
+    return res.statusCode;
+  }
+
+  private jsonBody(value: unknown): Pick<RequestOptions, 'body' | 'headers'> {
+    return { body: JSON.stringify(value), headers: { 'content-type': 'application/json' } };
+  }
+
+  createContainer(body: Record<string, unknown>, opts: { name?: string; platform?: string } = {}): Promise<ContainerCreateResponse> {
+    return this.json('POST', '/containers/create', {
+      query: { name: opts.name === '' ? undefined : opts.name, platform: opts.platform === '' ? undefined : opts.platform },
+      ...this.jsonBody(body),
+    });
+  }
+
+  /** Resolves to false when the container was already started (304). */
+  async startContainer(id: string, opts: { detachKeys?: string } = {}): Promise<boolean> {
+    const status = await this.empty('POST', `/containers/${encodePath(id)}/start`, { query: { detachKeys: opts.detachKeys } });
+    return status !== 304;
+  }
+
+  /**
+   * POST /containers/{id}/wait: resolves once the daemon has registered the wait (its headers came
+   * back); the inner promise resolves with the exit status when the condition is met.
+   */
+  async waitContainer(id: string, condition?: 'not-running' | 'next-exit' | 'removed', signal?: AbortSignal): Promise<{ result: Promise<ContainerWaitResponse> }> {
+    const res = await this.send('POST', `/containers/${encodePath(id)}/wait`, { query: { condition }, ...(signal === undefined ? {} : { signal }) });
+    const result = res.body.text().then((text) => JSON.parse(text) as ContainerWaitResponse);
+    result.catch(() => undefined);
+    return { result };
+  }
+
+  async stopContainer(id: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    await this.empty('POST', `/containers/${encodePath(id)}/stop`, { query: { t: opts.timeout, signal: opts.signal } });
+  }
+
+  async restartContainer(id: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    await this.empty('POST', `/containers/${encodePath(id)}/restart`, { query: { t: opts.timeout, signal: opts.signal } });
+  }
+
+  async killContainer(id: string, signal?: string): Promise<void> {
+    await this.empty('POST', `/containers/${encodePath(id)}/kill`, { query: { signal } });
+  }
+
+  async removeContainer(id: string, opts: { force?: boolean; volumes?: boolean; link?: boolean } = {}): Promise<void> {
+    await this.empty('DELETE', `/containers/${encodePath(id)}`, {
+      query: { v: opts.volumes === true ? true : undefined, link: opts.link === true ? true : undefined, force: opts.force === true ? true : undefined },
+    });
+  }
+
+  async renameContainer(id: string, name: string): Promise<void> {
+    await this.empty('POST', `/containers/${encodePath(id)}/rename`, { query: { name } });
+  }
+
+  async pauseContainer(id: string): Promise<void> {
+    await this.empty('POST', `/containers/${encodePath(id)}/pause`);
+  }
+
+  async unpauseContainer(id: string): Promise<void> {
+    await this.empty('POST', `/containers/${encodePath(id)}/unpause`);
+  }
+
+  async resizeContainer(id: string, height: number, width: number, exec = false): Promise<void> {
+    await this.empty('POST', `/${exec ? 'exec' : 'containers'}/${encodePath(id)}/resize`, { query: { h: height, w: width } });
+  }
+
+  listContainers(opts: { all?: boolean; limit?: number; size?: boolean; filters?: Filters } = {}): Promise<ContainerSummary[]> {
+    return this.json('GET', '/containers/json', {
+      query: {
+        all: opts.all === true ? true : undefined,
+        limit: opts.limit !== undefined && opts.limit > 0 ? opts.limit : undefined,
+        size: opts.size === true ? true : undefined,
+        filters: opts.filters !== undefined && Object.keys(opts.filters).length > 0 ? encodeFilters(opts.filters) : undefined,
+      },
+    });
+  }
+
+  async inspectContainer(id: string, opts: { size?: boolean } = {}): Promise<RawInspect> {
+    const res = await this.send('GET', `/containers/${encodePath(id)}/json`, { query: { size: opts.size === true ? true : undefined } });
+    const raw = await res.body.text();
+    return { raw, value: JSON.parse(raw) as Record<string, unknown> };
+  }
+
+  topContainer(id: string, psArgs?: string): Promise<ContainerTopResponse> {
+    return this.json('GET', `/containers/${encodePath(id)}/top`, { query: { ps_args: psArgs === '' ? undefined : psArgs } });
+  }
+
+  containerChanges(id: string): Promise<ContainerChange[] | null> {
+    return this.json('GET', `/containers/${encodePath(id)}/changes`);
+  }
+
+  containerStats(id: string, opts: { stream: false; oneShot?: boolean }): Promise<ContainerStats> {
+    return this.json('GET', `/containers/${encodePath(id)}/stats`, { query: { stream: false, 'one-shot': opts.oneShot === true ? true : undefined } });
+  }
+
+  /** GET /containers/{id}/logs: the raw body (multiplexed unless the container has a tty). */
+  async containerLogs(id: string, opts: { follow?: boolean; stdout?: boolean; stderr?: boolean; since?: string; until?: string; timestamps?: boolean; tail?: string; details?: boolean }): Promise<Readable> {
+    const res = await this.send('GET', `/containers/${encodePath(id)}/logs`, {
+      query: {
+        stdout: opts.stdout === false ? undefined : true,
+        stderr: opts.stderr === false ? undefined : true,
+        since: opts.since,
+        until: opts.until,
+        timestamps: opts.timestamps === true ? true : undefined,
+        follow: opts.follow === true ? true : undefined,
+        tail: opts.tail,
+        details: opts.details === true ? true : undefined,
+      },
+    });
+    return res.body;
+  }
+
+  /** POST /containers/{id}/attach, hijacked. */
+  async attachContainer(id: string, opts: { stdin: boolean; stdout: boolean; stderr: boolean; stream?: boolean; logs?: boolean; detachKeys?: string }): Promise<HijackedConnection> {
+    const path = await this.versionedPath(`/containers/${encodePath(id)}/attach`, {
+      stream: opts.stream === false ? undefined : true,
+      logs: opts.logs === true ? true : undefined,
+      stdin: opts.stdin ? true : undefined,
+      stdout: opts.stdout ? true : undefined,
+      stderr: opts.stderr ? true : undefined,
+      detachKeys: opts.detachKeys,
+    });
+    return hijack(this.address, { method: 'POST', path }, this.userAgent);
+  }
+
+  createExec(id: string, body: ExecCreateBody): Promise<{ Id: string }> {
+    return this.json('POST', `/containers/${encodePath(id)}/exec`, this.jsonBody(body));
+  }
+
+  /** POST /exec/{id}/start, hijacked (or a plain request with Detach). */
+  async startExec(execId: string, body: { Detach: boolean; Tty: boolean; ConsoleSize?: [number, number] | null }): Promise<HijackedConnection | undefined> {
+    if (body.Detach) {
+      await this.empty('POST', `/exec/${encodePath(execId)}/start`, this.jsonBody(body));
+      return undefined;
+    }
+    const path = await this.versionedPath(`/exec/${encodePath(execId)}/start`);
+    return hijack(this.address, { method: 'POST', path, body: JSON.stringify(body) }, this.userAgent);
+  }
+
+  inspectExec(execId: string): Promise<ExecInspect> {
+    return this.json('GET', `/exec/${encodePath(execId)}/json`);
+  }
+
+  /** HEAD /containers/{id}/archive: the stat of a path in the container. */
+  async statContainerPath(id: string, path: string): Promise<PathStat> {
+    const res = await this.send('HEAD', `/containers/${encodePath(id)}/archive`, { query: { path } });
+    await res.body.dump();
+    return decodePathStat(res.headers['x-docker-container-path-stat']);
+  }
+
+  /** GET /containers/{id}/archive: a tar of the path, and its stat. */
+  async getArchive(id: string, path: string): Promise<{ stat: PathStat; body: Readable }> {
+    const res = await this.send('GET', `/containers/${encodePath(id)}/archive`, { query: { path } });
+    return { stat: decodePathStat(res.headers['x-docker-container-path-stat']), body: res.body };
+  }
+
+  async putArchive(id: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir?: boolean; copyUIDGID?: boolean } = {}): Promise<void> {
+    await this.empty('PUT', `/containers/${encodePath(id)}/archive`, {
+      query: {
+        path,
+        noOverwriteDirNonDir: opts.noOverwriteDirNonDir === false ? undefined : true,
+        copyUIDGID: opts.copyUIDGID === true ? true : undefined,
+      },
+      body: tar,
+      headers: { 'content-type': 'application/x-tar' },
+    });
+  }
+
+  async exportContainer(id: string): Promise<Readable> {
+    const res = await this.send('GET', `/containers/${encodePath(id)}/export`);
+    return res.body;
+  }
+
+  commitContainer(opts: { container: string; repo?: string; tag?: string; comment?: string; author?: string; pause?: boolean; changes?: string[]; config?: Record<string, unknown> }): Promise<{ Id: string }> {
+    return this.json('POST', '/commit', {
+      query: {
+        container: opts.container,
+        repo: opts.repo,
+        tag: opts.tag,
+        comment: opts.comment,
+        author: opts.author,
+        changes: opts.changes !== undefined && opts.changes.length > 0 ? opts.changes : undefined,
+        pause: opts.pause === false ? false : undefined,
+      },
+      ...this.jsonBody(opts.config ?? {}),
+    });
+  }
+
+  updateContainer(id: string, body: Record<string, unknown>): Promise<{ Warnings: string[] | null }> {
+    return this.json('POST', `/containers/${encodePath(id)}/update`, this.jsonBody(body));
+  }
+
+  pruneContainers(filters: Filters): Promise<PruneReport> {
+    return this.json('POST', '/containers/prune', { query: { filters: Object.keys(filters).length === 0 ? undefined : encodeFilters(filters) } });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Volumes, disk usage, events
+
+  createVolume(body: { Name?: string; Driver?: string; DriverOpts?: Record<string, string>; Labels?: Record<string, string> }): Promise<Volume> {
+    return this.json('POST', '/volumes/create', this.jsonBody(body));
+  }
+
+  listVolumes(filters: Filters = {}): Promise<VolumeListResponse> {
+    return this.json('GET', '/volumes', { query: { filters: Object.keys(filters).length === 0 ? undefined : encodeFilters(filters) } });
+  }
+
+  async inspectVolume(name: string): Promise<RawInspect> {
+    const res = await this.send('GET', `/volumes/${encodePath(name)}`);
+    const raw = await res.body.text();
+    return { raw, value: JSON.parse(raw) as Record<string, unknown> };
+  }
+
+  async removeVolume(name: string, force = false): Promise<void> {
+    await this.empty('DELETE', `/volumes/${encodePath(name)}`, { query: { force: force ? true : undefined } });
+  }
+
+  pruneVolumes(filters: Filters): Promise<PruneReport> {
+    return this.json('POST', '/volumes/prune', { query: { filters: Object.keys(filters).length === 0 ? undefined : encodeFilters(filters) } });
+  }
+
+  diskUsage(): Promise<DiskUsage> {
+    return this.json('GET', '/system/df');
+  }
+
+  /** GET /events: records as they come (ends at `until`, or when the caller stops reading). */
+  async events(opts: { since?: string; until?: string; filters?: Filters } = {}): Promise<AsyncIterable<EventMessage>> {
+    const res = await this.send('GET', '/events', {
+      query: {
+        since: opts.since,
+        until: opts.until,
+        filters: opts.filters !== undefined && Object.keys(opts.filters).length > 0 ? encodeFilters(opts.filters) : undefined,
+      },
+    });
+    return eventRecords(res.body);
+  }
 }
 
 /** Filters in the API's form: `{"key":{"value":true}}` as the docker CLI sends them (both forms are accepted). */
@@ -297,4 +558,34 @@ export function encodeFilters(filters: Filters): string {
     out[k] = Object.fromEntries(values.map((v) => [v, true]));
   }
   return JSON.stringify(out);
+}
+
+/** The X-Docker-Container-Path-Stat header: base64 of the JSON stat. */
+export function decodePathStat(header: string | string[] | undefined): PathStat {
+  const v = Array.isArray(header) ? header[0] : header;
+  if (v === undefined || v === '') throw new SkiffError('Internal', 'no X-Docker-Container-Path-Stat header in the answer');
+  return JSON.parse(Buffer.from(v, 'base64').toString('utf8')) as PathStat;
+}
+
+/** Event records, one JSON object a line; `timeNano` is kept exactly (`timeNanoText`): it exceeds 2^53. */
+async function* eventRecords(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<EventMessage> {
+  const decoder = new TextDecoder();
+  let pending = '';
+  const parse = (line: string): EventMessage => {
+    const e = JSON.parse(line) as EventMessage;
+    const m = /"timeNano":\s*(\d+)/.exec(line);
+    if (m !== null) e.timeNanoText = m[1];
+    return e;
+  };
+  for await (const chunk of body) {
+    pending += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    let nl = pending.indexOf('\n');
+    while (nl >= 0) {
+      const line = pending.slice(0, nl).trim();
+      pending = pending.slice(nl + 1);
+      if (line !== '') yield parse(line);
+      nl = pending.indexOf('\n');
+    }
+  }
+  if (pending.trim() !== '') yield parse(pending.trim());
 }

@@ -14,7 +14,6 @@ export function errorText(err: unknown): string {
 
 export const imageInspect: Command = {
   path: ['image', 'inspect'],
-  aliases: [['inspect']],
   usage: '[OPTIONS] IMAGE [IMAGE...]',
   short: 'Display detailed information on one or more images',
   flags: [

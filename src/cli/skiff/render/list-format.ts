@@ -2,7 +2,7 @@
 // run against the header names) and go through the tabwriter; other formats print one line per row;
 // `json` means `{{json .}}`. Literal `\t` and `\n` in the format become tab and newline.
 
-import { parseTemplate, executeTemplate } from './template.js';
+import { parseTemplate, executeTemplate, MARSHALS_JSON } from './template.js';
 import { tabwrite } from './tabwriter.js';
 
 export function isTableFormat(format: string): boolean {
@@ -17,7 +17,10 @@ export function renderList(format: string, rows: readonly object[], headers: Rec
   body = body.replace(/^ +| +$/g, '').replace(/\\t/g, '\t').replace(/\\n/g, '\n');
   const tpl = parseTemplate(body);
   let out = '';
-  for (const row of rows) out += `${executeTemplate(tpl, row, { missingKey: 'error' })}\n`;
+  for (const row of rows) {
+    const marked = Object.defineProperty({ ...row }, MARSHALS_JSON, { value: true, enumerable: false });
+    out += `${executeTemplate(tpl, marked, { missingKey: 'error' })}\n`;
+  }
   if (!table) return out;
   const header = executeTemplate(tpl, headers, { missingKey: 'zero' });
   return tabwrite(`${header}\n${out}`);

@@ -39,7 +39,7 @@ type Node =
 
 export interface ExecuteOptions {
   /** What a missing key does: docker inspect errors ("map has no entry"), list contexts error, headers print ''. */
-  missingKey?: 'error' | 'zero';
+  missingKey?: 'error' | 'zero' | 'default';
 }
 
 const MAP_KEYS = new Set(['Labels', 'Volumes', 'ExposedPorts', 'Options', 'DriverOpts', 'Data', 'Details']);
@@ -252,6 +252,19 @@ export function goJson(v: unknown): string {
     .replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
+/**
+ * Marks a list row (docker's formatter contexts): those have a MarshalJSON that uses json.Marshal,
+ * so `{{json .}}` of a row is HTML-escaped even though the template's encoder is not.
+ */
+export const MARSHALS_JSON: unique symbol = Symbol('skiff.marshalsJson');
+
+/** docker's template `json`: an encoder with SetEscapeHTML(false), so `<`, `>`, `&` stay as they are. */
+export function templateJson(v: unknown): string {
+  if (typeof v === 'object' && v !== null && (v as { [MARSHALS_JSON]?: boolean })[MARSHALS_JSON] === true) return goJson(v);
+  const text = JSON.stringify(v, (_k, value: unknown) => (value instanceof GoNil ? null : value)) ?? 'null';
+  return text.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
 function goPrintf(format: string, args: unknown[]): string {
   let n = 0;
   return format.replace(/%([-+ 0#]*)(\d*|\*)(?:\.(\d+))?([svdqtfg%])/g, (_m, flags: string, w: string, prec: string | undefined, verb: string) => {
@@ -275,7 +288,7 @@ function titleCase(s: string): string {
 }
 
 const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
-  json: (v) => goJson(v),
+  json: (v) => templateJson(v),
   join: (v, sep) => (Array.isArray(v) ? v.map(printValue).join(String(sep)) : v instanceof GoNil ? '' : printValue(v)),
   split: (s, sep) => String(s).split(String(sep)),
   lower: (s) => printValue(s).toLowerCase(),
@@ -334,6 +347,7 @@ function evalField(base: unknown, path: string[], scope: Scope): unknown {
     const o = cur as Record<string, unknown>;
     if (!(key in o)) {
       if (scope.opts.missingKey === 'zero') return '';
+      if (scope.opts.missingKey === 'default') return '<no value>'; // Go's missingkey=default on a map
       throw fieldError(path, `map has no entry for key "${key}"`);
     }
     cur = o[key];
