@@ -252,7 +252,7 @@ export class SkiffRuntime {
               writeFileSync(`/proc/${pid}/oom_score_adj`, String(spec.process.oomScoreAdj));
             }
           } else if (point === SYNC_POINT.CREATE_RUNTIME) {
-            const s = { ...state, pid: shim!.pid };
+            const s = { ...state, pid }; // the shim reports the init's pid with this sync
             await runHooks('prestart', spec.hooks?.prestart, s);
             await runHooks('createRuntime', spec.hooks?.createRuntime, s);
           }
