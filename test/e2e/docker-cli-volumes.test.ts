@@ -23,7 +23,7 @@ test('volumes: named with copy-up, anonymous, in use, read-only binds, tmpfs dri
   await mkdir(join(dir, 'root/bin'), { recursive: true });
   await mkdir(join(dir, 'root/srv/sub'), { recursive: true });
   await copyFile('/bin/busybox', join(dir, 'root/bin/busybox'));
-  for (const a of ['sh', 'cat', 'echo', 'ls', 'grep', 'sleep']) await symlink('busybox', join(dir, `root/bin/${a}`));
+  for (const a of ['sh', 'cat', 'echo', 'ls', 'grep', 'sleep', 'head']) await symlink('busybox', join(dir, `root/bin/${a}`));
   await writeFile(join(dir, 'root/srv/seed'), 'seed content\n');
   await writeFile(join(dir, 'root/srv/sub/deep'), 'deep\n');
   const tar = join(dir, 'rootfs.tar');
@@ -46,7 +46,11 @@ test('volumes: named with copy-up, anonymous, in use, read-only binds, tmpfs dri
   ok(await docker(d, ['rm', '-v', 'anon']), 'rm -v');
   assert.doesNotMatch(ok(await docker(d, ['volume', 'ls', '-q']), 'ls'), new RegExp(anonName));
 
-  ok(await docker(d, ['run', '-d', '--name', 'user', ...NET, '-v', 'data:/srv', 'vol:1', 'sleep', '30']), 'run user');
+  ok(await docker(d, ['run', '-d', '--name', 'user', ...NET, '-v', 'data:/srv', 'vol:1', 'sh', '-c', 'head -c 300000 /dev/zero > /big; sleep 30']), 'run user');
+  const df = ok(await docker(d, ['system', 'df', '--format', '{{.Type}} {{.TotalCount}} {{.Active}}']), 'system df');
+  assert.match(df, /^Images 1 1\nContainers 1 1\nLocal Volumes 1 1\n/);
+  for (let i = 0; i < 100 && !/\d+kB/.test((await docker(d, ['ps', '-s', '--format', '{{.Size}}'])).stdout); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.match(ok(await docker(d, ['ps', '-s', '--format', '{{.Size}}']), 'ps -s'), /^\d+(\.\d+)?kB \(virtual \d+(\.\d+)?MB\)\n$/);
   const inUse = await docker(d, ['volume', 'rm', 'data']);
   assert.equal(inUse.code, 1);
   assert.match(inUse.stderr, /remove data: volume is in use - \[[0-9a-f]{64}\]/);

@@ -56,6 +56,15 @@ async function takeUpgradeBody(raw: IncomingMessage, socket: Socket, head: Buffe
   return buf.subarray(length);
 }
 
+async function volumesDf(volumes: VolumeService, containers: ContainerService | undefined): Promise<unknown[]> {
+  const { diskUsageOf } = await import('./routes/volumes.js');
+  const out: unknown[] = [];
+  for (const v of volumes.list().Volumes) {
+    out.push({ ...v, UsageData: { Size: await diskUsageOf(v.Mountpoint), RefCount: containers?.volumeUsers(v.Name).length ?? 0 } });
+  }
+  return out;
+}
+
 export interface DockerApi {
   events: EventHub;
   /** Serves the API on a unix socket (one server per socket). */
@@ -72,7 +81,10 @@ export function createDockerApi(opts: DockerApiOptions): DockerApi {
     unsubscribeContainers?.();
   };
   const routes: Route[] = [
-    ...systemRoutes(opts.facts, opts.images, events),
+    ...systemRoutes(opts.facts, opts.images, events, {
+      ...(opts.containers === undefined ? {} : { containersDf: () => opts.containers!.df() }),
+      ...(opts.volumes === undefined ? {} : { volumesDf: () => volumesDf(opts.volumes!, opts.containers) }),
+    }),
     ...imageRoutes(opts.images),
     ...(opts.containers === undefined ? [] : containerRoutes(opts.containers)),
     ...(opts.volumes === undefined ? [] : volumeRoutes(opts.volumes)),

@@ -202,6 +202,17 @@ export class ContainerService {
     return { containers: rows.length, ...(running === undefined ? {} : { runningContainer: running.id }), ...(stopped === undefined ? {} : { stoppedContainer: stopped.id }) };
   }
 
+  /** /system/df's containers: the summaries with the writable layer's size. */
+  async df(): Promise<(ContainerSummary & { SizeRw: number; SizeRootFs: number })[]> {
+    const out: (ContainerSummary & { SizeRw: number; SizeRootFs: number })[] = [];
+    for (const s of this.list({ all: true })) {
+      const rw = await this.ctx.images.snapshotter.usage(s.Id).then((u) => u.size, () => 0);
+      const image = await this.ctx.images.inspect(s.ImageID).then((i) => i.Size, () => 0);
+      out.push({ ...s, SizeRw: rw, SizeRootFs: rw + image });
+    }
+    return out;
+  }
+
   /** For the volume service: the containers (ids) that mount a volume. */
   volumeUsers(name: string): string[] {
     return this.ctx.repo.all().filter((r) => (r.record.MountPoints ?? []).some((m) => m.Name === name)).map((r) => r.id);

@@ -56,7 +56,13 @@ export function containerRoutes(c: ContainerService): Route[] {
   };
   const list: Handler = async (req, res) => {
     const limit = intParam(req.query, 'limit', -1);
-    sendJson(res, 200, c.list({ all: boolParam(req.query, 'all'), ...(limit > 0 ? { limit } : {}), filters: filtersParam(req.query) }));
+    const list = c.list({ all: boolParam(req.query, 'all'), ...(limit > 0 ? { limit } : {}), filters: filtersParam(req.query) });
+    if (boolParam(req.query, 'size')) {
+      const sizes = new Map((await c.df()).map((x) => [x.Id, x]));
+      sendJson(res, 200, list.map((x) => ({ ...x, SizeRw: sizes.get(x.Id)?.SizeRw ?? 0, SizeRootFs: sizes.get(x.Id)?.SizeRootFs ?? 0 })));
+      return;
+    }
+    sendJson(res, 200, list);
   };
   const inspect: Handler = async (req, res) => { sendJson(res, 200, c.inspect(req.params[0]!)); };
   const start: Handler = async (req, res) => { await c.start(req.params[0]!); sendNoContent(res); };

@@ -39,7 +39,12 @@ function nodeArchToGo(a: string): string {
   return ({ x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm' } as Record<string, string>)[a] ?? a;
 }
 
-export function systemRoutes(facts: SystemFacts, images: ImageService, events: EventHub): Route[] {
+export interface DfSources {
+  containersDf?: () => Promise<{ ImageID: string }[]>;
+  volumesDf?: () => Promise<unknown[]>;
+}
+
+export function systemRoutes(facts: SystemFacts, images: ImageService, events: EventHub, extra: DfSources = {}): Route[] {
   const ping: Handler = async (req, res) => {
     const headers = { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragma: 'no-cache' };
     if (req.method === 'HEAD') {
@@ -170,7 +175,11 @@ export function systemRoutes(facts: SystemFacts, images: ImageService, events: E
 
   const df: Handler = async (_req, res) => {
     const d = await images.systemDf();
-    sendJson(res, 200, { LayersSize: d.LayersSize, Images: d.Images, Containers: [], Volumes: [], BuildCache: [] });
+    const containers = await (extra.containersDf?.() ?? Promise.resolve([]));
+    const volumes = await (extra.volumesDf?.() ?? Promise.resolve([]));
+    // docker counts the containers using each image
+    for (const img of d.Images) img.Containers = containers.filter((c) => c.ImageID === img.Id).length;
+    sendJson(res, 200, { LayersSize: d.LayersSize, Images: d.Images, Containers: containers, Volumes: volumes, BuildCache: [] });
   };
 
   return [

@@ -20,3 +20,17 @@ export function volumeRoutes(v: VolumeService): Route[] {
     { method: 'DELETE', path: /^\/volumes\/([^/]+)$/, handler: remove },
   ];
 }
+
+/** Bytes under a volume's directory (allocated blocks, as `du` counts them). */
+export async function diskUsageOf(dir: string): Promise<number> {
+  const { lstat, readdir } = await import('node:fs/promises');
+  let total = 0;
+  const walk = async (p: string): Promise<void> => {
+    const st = await lstat(p).catch(() => undefined);
+    if (st === undefined) return;
+    total += st.blocks * 512;
+    if (st.isDirectory()) for (const n of await readdir(p).catch(() => [] as string[])) await walk(`${p}/${n}`);
+  };
+  await walk(dir);
+  return total;
+}
