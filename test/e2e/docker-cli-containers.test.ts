@@ -143,6 +143,9 @@ test('restart policies, OOM kill, stats and top', { skip, timeout: 120_000 }, as
   ok(await docker(d, ['run', '-d', '--name', 'busy', '-m', '64m', ...NET, img, 'sleep', '60']), 'run busy');
   const stats = ok(await docker(d, ['stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}} {{.PIDs}}', 'busy']), 'stats');
   assert.match(stats, /^busy \d+(\.\d+)?[KM]iB \/ 64MiB 1\n$/);
+  ok(await docker(d, ['update', '-m', '32m', '--memory-swap', '32m', '--pids-limit', '20', 'busy']), 'update');
+  assert.match(ok(await docker(d, ['stats', '--no-stream', '--format', '{{.MemUsage}}', 'busy']), 'stats after update'), / \/ 32MiB\n$/);
+  assert.equal(ok(await docker(d, ['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}', 'busy']), 'inspect update').trim(), `${32 * 1024 * 1024} 20`);
   const top = ok(await docker(d, ['top', 'busy']), 'top');
   assert.match(top, /^UID\s+PID\s+PPID/);
   assert.match(top, /sleep 60/);

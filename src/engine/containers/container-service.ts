@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
 import { SkiffError, type Logger } from '../../base/index.js';
+import { buildResources } from '../spec/index.js';
 import type { ImageService } from '../../image/index.js';
 import type { SkiffRuntime } from '../../runtime/index.js';
 import type { Snapshotter } from '../../snapshot/index.js';
@@ -200,6 +201,41 @@ export class ContainerService {
     const running = rows.find((r) => r.record.State.Running);
     const stopped = rows.find((r) => !r.record.State.Running);
     return { containers: rows.length, ...(running === undefined ? {} : { runningContainer: running.id }), ...(stopped === undefined ? {} : { stoppedContainer: stopped.id }) };
+  }
+
+  /**
+   * docker update: the given resources (and restart policy) replace the container's; a running
+   * container's cgroup gets them at once. Returns docker's warnings.
+   */
+  async update(id: string, body: Record<string, unknown>): Promise<{ Warnings: string[] }> {
+    const { record } = findContainer(this.ctx, id);
+    const RESOURCE_KEYS = ['Memory', 'MemoryReservation', 'MemorySwap', 'CpuShares', 'CpuQuota', 'CpuPeriod', 'NanoCpus', 'CpusetCpus', 'CpusetMems', 'PidsLimit', 'BlkioWeight'];
+    const given: Record<string, unknown> = {};
+    for (const k of RESOURCE_KEYS) if (body[k] !== undefined && body[k] !== null && body[k] !== 0 && body[k] !== '') given[k] = body[k];
+    const hc = { ...record.HostConfig, ...given } as typeof record.HostConfig;
+    if (body.RestartPolicy !== undefined && body.RestartPolicy !== null && (body.RestartPolicy as { Name?: string }).Name !== '') {
+      if (record.HostConfig.AutoRemove === true) throw new SkiffError('InvalidArgument', 'Restart policy cannot be updated because AutoRemove is enabled for the container', { field: 'RestartPolicy' });
+      hc.RestartPolicy = body.RestartPolicy as typeof hc.RestartPolicy;
+    }
+    if ((hc.Memory ?? 0) > 0 && (hc.Memory ?? 0) < 6 * 1024 * 1024) throw new SkiffError('InvalidArgument', 'Minimum memory limit allowed is 6MB', { field: 'Memory' });
+    if ((hc.Memory ?? 0) > 0 && (hc.MemorySwap ?? 0) > 0 && hc.MemorySwap! < hc.Memory!) {
+      throw new SkiffError('InvalidArgument', 'Minimum memoryswap limit should be larger than memory limit, see usage', { field: 'MemorySwap' });
+    }
+    if (record.State.Running && Object.keys(given).length > 0) {
+      const res = buildResources(given as typeof hc, []);
+      if (res.cpu !== undefined && (res.cpu.shares ?? 0) === 0) delete res.cpu.shares;
+      if (res.blockIO !== undefined && (res.blockIO.weight ?? 0) === 0) delete res.blockIO;
+      for (const k of ['memory', 'cpu'] as const) if (res[k] !== undefined && Object.keys(res[k]!).length === 0) delete res[k];
+      try {
+        await this.ctx.runtime.update(record.Id, res);
+      } catch (err) {
+        throw new SkiffError('InvalidArgument', `Cannot update container ${record.Id}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    record.HostConfig = hc;
+    saveRecord(this.ctx, record);
+    this.ctx.emit({ action: 'update', id: record.Id, attributes: { name: record.Name.slice(1) } });
+    return { Warnings: [] };
   }
 
   /** /system/df's containers: the summaries with the writable layer's size. */

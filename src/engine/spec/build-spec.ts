@@ -284,7 +284,8 @@ function blkioDevice(path: string): { major: number; minor: number } {
   }
 }
 
-function buildResources(hc: HostConfig, deviceRules: LinuxDeviceCgroup[]): LinuxResources {
+/** HostConfig resources → OCI linux.resources (also used alone by `docker update`). */
+export function buildResources(hc: HostConfig, deviceRules: LinuxDeviceCgroup[]): LinuxResources {
   const memory: NonNullable<LinuxResources['memory']> = {};
   if ((hc.Memory ?? 0) > 0) memory.limit = hc.Memory!;
   if ((hc.MemoryReservation ?? 0) > 0) memory.reservation = hc.MemoryReservation!;

@@ -2,7 +2,7 @@
 export type * from './types.js';
 export { buildContainerSpec, adaptHostConfig, tweakCapabilities, allCapabilities, replaceOrAppendEnv, hostDevices,
   dockerDefaultDeviceRules, DOCKER_DEFAULT_CAPABILITIES, DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS, DEFAULT_PATH_ENV,
-  DEFAULT_SHM_SIZE } from './build-spec.js';
+  DEFAULT_SHM_SIZE, buildResources } from './build-spec.js';
 export type { SpecInput, BuiltSpec } from './build-spec.js';
 export { mergeImageConfig, entrypointAndArgs } from './merge.js';
 export { validateHostConfig } from './validate.js';

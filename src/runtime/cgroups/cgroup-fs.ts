@@ -38,8 +38,19 @@ export class CgroupFs {
     this.trace?.(path, value);
     let fh;
     try {
-      fh = await open(path, constants.O_WRONLY | constants.O_TRUNC);
-      await fh.write(value);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          fh = await open(path, constants.O_WRONLY | constants.O_TRUNC);
+          await fh.write(value);
+          break;
+        } catch (err) {
+          // ENODEV: a same-named cgroup just removed is still being torn down (see read)
+          if (!isNodeCode(err, 'ENODEV') || attempt >= 20) throw err;
+          await fh?.close();
+          fh = undefined;
+          await new Promise((r) => setTimeout(r, 10 * (attempt + 1)));
+        }
+      }
     } catch (err) {
       const errno = errnoOf(err);
       const text = errno === undefined ? String(err) : describeErrno(errno);
@@ -53,14 +64,25 @@ export class CgroupFs {
     }
   }
 
+  /**
+   * Reads a control file. ENODEV means the kernel is still tearing down a cgroup of the same path
+   * that was just removed (v1 css offlining is asynchronous): retried briefly.
+   */
   async read(dir: string, file: string): Promise<string> {
-    return readFile(join(dir, file), 'utf8');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await readFile(join(dir, file), 'utf8');
+      } catch (err) {
+        if (!isNodeCode(err, 'ENODEV') || attempt >= 20) throw err;
+        await new Promise((r) => setTimeout(r, 10 * (attempt + 1)));
+      }
+    }
   }
 
   /** The file's content, or undefined when it does not exist. */
   async readOptional(dir: string, file: string): Promise<string | undefined> {
     try {
-      return await readFile(join(dir, file), 'utf8');
+      return await this.read(dir, file);
     } catch (err) {
       if (isNodeCode(err, 'ENOENT')) return undefined;
       throw err;

@@ -186,6 +186,11 @@ export function containerRoutes(c: ContainerService): Route[] {
     sendJson(res, 201, { Id: id });
   };
 
+  const update: Handler = async (req, res) => {
+    const body = await readJsonBody<Record<string, unknown>>(req.raw, 'update config');
+    sendJson(res, 200, await c.update(req.params[0]!, body));
+  };
+
   const execCreate: Handler = async (req, res) => {
     const body = await readJsonBody<Record<string, unknown>>(req.raw, 'exec config');
     sendJson(res, 201, { Id: c.createExec(req.params[0]!, body as never) });
@@ -235,6 +240,7 @@ export function containerRoutes(c: ContainerService): Route[] {
     { method: 'PUT', path: new RegExp(`^/containers/${id}/archive$`), handler: archivePut },
     { method: 'POST', path: /^\/commit$/, handler: commit },
     { method: 'POST', path: new RegExp(`^/containers/${id}/rename$`), handler: rename },
+    { method: 'POST', path: new RegExp(`^/containers/${id}/update$`), handler: update },
     { method: 'POST', path: new RegExp(`^/containers/${id}/exec$`), handler: execCreate },
     { method: 'DELETE', path: new RegExp(`^/containers/${id}$`), handler: remove },
     { method: 'POST', path: new RegExp(`^/exec/${id}/start$`), handler: execStart },
