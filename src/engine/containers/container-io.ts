@@ -167,7 +167,17 @@ export async function startExec(ctx: EngineContext, execId: string, opts: { deta
     const paths = ctx.runtime.monitorPaths(record.Id, e.shimId);
     await Promise.all([paths.socket, paths.exitFile, paths.fifo].map((p) => rm(p, { force: true })));
   };
-  const exited = client.wait().then((status) => {
+  // The shim answers wait; its exit file is the fallback when the answer is lost in its last moments.
+  let settled = false;
+  const fromFile = (async (): Promise<number> => {
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (settled) return new Promise<number>(() => {});
+      const status = await client.exitStatus();
+      if (status !== undefined) return status;
+    }
+  })();
+  const exited = Promise.race([client.wait(), fromFile]).finally(() => { settled = true; }).then((status) => {
     e.Running = false;
     e.ExitCode = exitCodeOf(status);
     void forget();

@@ -204,7 +204,10 @@ export function containerRoutes(c: ContainerService): Route[] {
       return;
     }
     const client = req.hijack(tty ? RAW : MULTIPLEXED);
-    await splice(client, stream, stdin);
+    // The shim ends the stream after the process exits and its output is drained; should that end
+    // never come, the exit (plus a grace period for the last output) ends it.
+    await Promise.race([splice(client, stream, stdin), exited.then(() => new Promise((r) => setTimeout(r, 2000).unref()))]);
+    stream.destroy();
     await exited; // the client asks for the exit code as soon as the stream ends
     client.end();
   };
