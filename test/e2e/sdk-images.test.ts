@@ -104,3 +104,93 @@ test('dockerode: pull with progress, listImages, inspect, tag, history, get → 
   assert.match(text, new RegExp(`Loaded image: ${ref.replace(/[.]/g, '\\.')}`));
   assert.equal((await docker.getImage(ref).inspect()).Id, id);
 });
+
+const PY_CONTAINERS = String.raw`
+import json, sys, docker
+base_url, image = sys.argv[1], sys.argv[2]
+c = docker.DockerClient(base_url=base_url, version='auto')
+out = {}
+out['run'] = c.containers.run(image, ['sh', '-c', 'echo hello; echo oops >&2'], network_mode='none', remove=True, stderr=True).decode()
+ctr = c.containers.run(image, ['sh', '-c', 'echo started; sleep 30'], detach=True, network_mode='none', name='pyd', mem_limit='64m')
+out['status'] = c.containers.get('pyd').status
+r = ctr.exec_run(['sh', '-c', 'echo in-exec; exit 3'])
+out['exec'] = [r.exit_code, r.output.decode()]
+out['logs'] = ctr.logs().decode()
+out['top'] = len(ctr.top()['Processes'])
+out['stats_limit'] = ctr.stats(stream=False)['memory_stats']['limit']
+ctr.stop(timeout=1)
+out['wait'] = ctr.wait()['StatusCode']
+ctr.remove()
+try:
+    c.containers.get('pyd')
+    out['gone'] = False
+except docker.errors.NotFound:
+    out['gone'] = True
+try:
+    c.containers.run(image, ['nosuchcmd'], network_mode='none', remove=True)
+    out['missing'] = 'ran'
+except docker.errors.APIError as e:
+    out['missing'] = 'apierror'
+except docker.errors.ContainerError as e:
+    out['missing'] = 'containererror %d' % e.exit_status
+print(json.dumps(out))
+`;
+
+test('docker-py: containers.run (attached, detached), exec_run, logs, top, stats, stop, wait, remove', { skip: skip || haveDockerPy, timeout: 120_000 }, async (t) => {
+  const { ref } = await pushedImage(t);
+  const d = await startSkiffd(t, { daemonJson: { 'cgroup-parent': 'skiff-test' } });
+  assert.equal((await runCmd('docker', ['-H', d.host, 'pull', '-q', ref])).code, 0);
+  const script = join(d.dir, 'containers.py');
+  await writeFile(script, PY_CONTAINERS);
+  const r = await runCmd('/usr/bin/python3', [script, d.host, ref]);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as Record<string, unknown>;
+  assert.equal(out.run, 'hello\noops\n');
+  assert.equal(out.status, 'running');
+  assert.deepEqual(out.exec, [3, 'in-exec\n']);
+  assert.equal(out.logs, 'started\n');
+  assert.ok(Number(out.top) >= 1); // busybox sh execs its last command: sleep alone
+  assert.equal(out.stats_limit, 64 * 1024 * 1024);
+  assert.equal(out.wait, 137); // sleep as pid 1 ignores SIGTERM: killed after the timeout, as with docker
+  assert.equal(out.gone, true);
+  assert.match(String(out.missing), /^(apierror|containererror 127)$/);
+});
+
+test('dockerode: createContainer, attach, start, wait, exec, logs, remove', { skip, timeout: 120_000 }, async (t) => {
+  const { ref } = await pushedImage(t);
+  const d = await startSkiffd(t, { daemonJson: { 'cgroup-parent': 'skiff-test' } });
+  const dockerode = new Docker({ socketPath: d.socket });
+  const stream = await dockerode.pull(ref);
+  await new Promise<void>((resolve, reject) => dockerode.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
+  const ctr = await dockerode.createContainer({ Image: ref, Cmd: ['sh', '-c', 'echo out; echo err >&2; exit 4'], HostConfig: { NetworkMode: 'none' } });
+  const attached = await ctr.attach({ stream: true, stdout: true, stderr: true });
+  const outChunks: Buffer[] = [];
+  const errChunks: Buffer[] = [];
+  const { PassThrough } = await import('node:stream');
+  const so = new PassThrough().on('data', (c: Buffer) => outChunks.push(c));
+  const se = new PassThrough().on('data', (c: Buffer) => errChunks.push(c));
+  dockerode.modem.demuxStream(attached, so, se);
+  const ended = new Promise((r) => attached.once('end', r));
+  const waiting = ctr.wait({ condition: 'next-exit' }); // not-running returns at once for a created container, as docker's
+  await ctr.start();
+  assert.equal((await waiting).StatusCode, 4);
+  await ended;
+  assert.equal(Buffer.concat(outChunks).toString(), 'out\n');
+  assert.equal(Buffer.concat(errChunks).toString(), 'err\n');
+  const logs = await ctr.logs({ stdout: true, stderr: true });
+  assert.match(logs.toString('latin1'), /out\n[\s\S]*err\n/);
+  await ctr.remove();
+
+  const svc = await dockerode.createContainer({ Image: ref, Cmd: ['sh', '-c', 'sleep 30'], HostConfig: { NetworkMode: 'none' } });
+  await svc.start();
+  const exec = await svc.exec({ Cmd: ['sh', '-c', 'echo from-exec; exit 6'], AttachStdout: true, AttachStderr: true });
+  const execStream = await exec.start({ hijack: true, stdin: false });
+  const execEnded = new Promise((r) => execStream.once('end', r));
+  const execOut: Buffer[] = [];
+  const eo = new PassThrough().on('data', (c: Buffer) => execOut.push(c));
+  dockerode.modem.demuxStream(execStream, eo, new PassThrough());
+  await execEnded;
+  assert.equal(Buffer.concat(execOut).toString(), 'from-exec\n');
+  assert.equal((await exec.inspect()).ExitCode, 6);
+  await svc.remove({ force: true });
+});

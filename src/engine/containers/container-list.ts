@@ -116,7 +116,7 @@ export function inspectContainer(ctx: EngineContext, idOrName: string): Record<s
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: r.ExecIDs.length === 0 ? null : r.ExecIDs,
-    HostConfig: r.HostConfig,
+    HostConfig: hostConfigWithDefaults(r),
     GraphDriver: { Name: 'overlayfs', Data: null },
     Mounts: r.MountPoints ?? [],
     Config: r.Config,
@@ -144,5 +144,25 @@ function networkSettings(r: ContainerRecord): Record<string, unknown> {
     EndpointID: n === undefined ? '' : r.Id.slice(0, 12), Gateway: n?.Gateway ?? '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0,
     IPAddress: n?.IPAddress ?? '', IPPrefixLen: n?.IPPrefixLen ?? 0, IPv6Gateway: '', MacAddress: n?.MacAddress ?? '',
     Networks: { [name]: endpoint(r) },
+  };
+}
+
+/** docker fills these at create; clients (docker-py's run) read them without checking. */
+function hostConfigWithDefaults(r: ContainerRecord): Record<string, unknown> {
+  const hc = r.HostConfig as Record<string, unknown>;
+  return {
+    Binds: null, ContainerIDFile: '', NetworkMode: 'default', PortBindings: {}, AutoRemove: false, VolumeDriver: '', VolumesFrom: null,
+    CapAdd: null, CapDrop: null, CgroupnsMode: 'host', Dns: [], DnsOptions: [], DnsSearch: [], ExtraHosts: null, GroupAdd: null,
+    IpcMode: 'private', Cgroup: '', Links: null, OomScoreAdj: 0, PidMode: '', Privileged: false, PublishAllPorts: false,
+    ReadonlyRootfs: false, SecurityOpt: null, UTSMode: '', UsernsMode: '', ShmSize: 67108864, Runtime: 'skiff', Isolation: '',
+    CpuShares: 0, Memory: 0, NanoCpus: 0, CgroupParent: '', BlkioWeight: 0, BlkioWeightDevice: [], BlkioDeviceReadBps: [],
+    BlkioDeviceWriteBps: [], BlkioDeviceReadIOps: [], BlkioDeviceWriteIOps: [], CpuPeriod: 0, CpuQuota: 0, CpuRealtimePeriod: 0,
+    CpuRealtimeRuntime: 0, CpusetCpus: '', CpusetMems: '', Devices: [], DeviceCgroupRules: null, DeviceRequests: null,
+    MemoryReservation: 0, MemorySwap: 0, MemorySwappiness: null, OomKillDisable: null, PidsLimit: null, Ulimits: null,
+    CpuCount: 0, CpuPercent: 0, IOMaximumIOps: 0, IOMaximumBandwidth: 0, MaskedPaths: null, ReadonlyPaths: null,
+    ...hc,
+    LogConfig: { Type: 'json-file', Config: {}, ...((hc.LogConfig as object | undefined) ?? {}) },
+    RestartPolicy: { Name: 'no', MaximumRetryCount: 0, ...((hc.RestartPolicy as object | undefined) ?? {}) },
+    ConsoleSize: hc.ConsoleSize ?? [0, 0],
   };
 }

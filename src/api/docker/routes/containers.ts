@@ -34,6 +34,15 @@ function splice(client: Duplex, shim: Duplex, acceptInput: boolean): Promise<voi
   });
 }
 
+/** An error after the hijack: docker writes it as text on the (stderr) stream. */
+function frameError(err: unknown): Buffer {
+  const text = Buffer.from(`${(err as Error).message}\n`);
+  const header = Buffer.alloc(8);
+  header[0] = 3; // stdcopy's system-error stream
+  header.writeUInt32BE(text.length, 4);
+  return Buffer.concat([header, text]);
+}
+
 function timeParamNs(v: string | null, field: string): bigint | undefined {
   if (v === null || v === '' || v === '0') return undefined;
   if (/^\d+(\.\d+)?$/.test(v)) {
@@ -197,13 +206,29 @@ export function containerRoutes(c: ContainerService): Route[] {
   };
   const execStart: Handler = async (req, res) => {
     const body = await readJsonBody<{ Detach?: boolean; Tty?: boolean }>(req.raw, 'exec start config');
-    const detach = body.Detach === true;
-    const { stream, tty, stdin, exited } = await c.startExec(req.params[0]!, { detach });
-    if (stream === undefined) {
+    if (body.Detach === true) {
+      await c.startExec(req.params[0]!, { detach: true });
       sendJson(res, 200, {});
       return;
     }
-    const client = req.hijack(tty ? RAW : MULTIPLEXED);
+    // Errors that can be told apart still get an HTTP reply; the hijack comes before the process
+    // starts, as docker's does: a client that reads the upgrade response through a buffer (docker-py)
+    // must not find the first output already in it.
+    const info = c.inspectExec(req.params[0]!) as { Running: boolean; ExitCode: number | null; ProcessConfig: { tty: boolean } };
+    if (info.Running || info.ExitCode !== null) throw new SkiffError('Conflict', `Error: Exec command ${req.params[0]!} has already run`);
+    const client = req.hijack(info.ProcessConfig.tty ? RAW : MULTIPLEXED);
+    let started;
+    try {
+      started = await c.startExec(req.params[0]!, { detach: false });
+    } catch (err) {
+      client.end(frameError(err));
+      return;
+    }
+    const { stream, stdin, exited } = started;
+    if (stream === undefined) {
+      client.end();
+      return;
+    }
     // The shim ends the stream after the process exits and its output is drained; should that end
     // never come, the exit (plus a grace period for the last output) ends it.
     await Promise.race([splice(client, stream, stdin), exited.then(() => new Promise((r) => setTimeout(r, 2000).unref()))]);
