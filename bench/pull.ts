@@ -18,30 +18,13 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { repoRoot } from '../test/helpers/repo.js';
+import { median, sh, stopChild, timed, unmountBelow } from './common.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LAYERS = Number(process.env.BENCH_LAYERS ?? 8);
 const LAYER_MB = Number(process.env.BENCH_LAYER_MB ?? 25);
 const repo = repoRoot();
 const CACHE = '/tmp/skiff-bench-cache';
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
-function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
-  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
-
-function timed(cmd: string, args: string[], env?: NodeJS.ProcessEnv): number {
-  const t0 = process.hrtime.bigint();
-  sh(cmd, args, env);
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
 
 async function freePort(): Promise<number> {
   const srv = createServer();
@@ -120,24 +103,6 @@ interface Tool {
   /** Removes what the pull stored so the next one is cold again. */
   reset(): void;
   close(): Promise<void>;
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-function unmountBelow(dir: string): void {
-  const targets = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '')
-    .filter((m) => m === dir || m.startsWith(dir + '/')).sort((a, b) => b.length - a.length);
-  for (const m of targets) spawnSync('umount', ['-l', m]);
 }
 
 async function waitFor(what: string, ok: () => boolean | Promise<boolean>, child: ChildProcess): Promise<void> {
