@@ -55,3 +55,29 @@ test('versions, headers, errors', { skip, timeout: 60_000 }, async (t) => {
   const badTag = await call(s, 'POST', '/images/nosuch/tag?repo=x');
   assert.equal(badTag.status, 404);
 });
+
+test('bad input to the container endpoints: docker error bodies, nothing created, no crash', { skip, timeout: 60_000 }, async (t) => {
+  const d = await startSkiffd(t);
+  const s = d.socket;
+  const malformed = await call(s, 'POST', '/containers/create', '{"Image": "x", ');
+  assert.equal(malformed.status, 400);
+  assert.match(JSON.parse(malformed.body).message as string, /container config: invalid JSON/);
+  const wrongType = await call(s, 'POST', '/containers/create', JSON.stringify({ Image: 'x', Cmd: 42 }));
+  assert.deepEqual([wrongType.status, JSON.parse(wrongType.body)], [400, { message: 'json: cannot unmarshal number into Go struct field Config.Cmd of type []string' }]);
+  const wrongHc = await call(s, 'POST', '/containers/create', JSON.stringify({ Image: 'x', HostConfig: { Memory: '1g' } }));
+  assert.equal(wrongHc.status, 400);
+  assert.match(JSON.parse(wrongHc.body).message as string, /HostConfig\.Memory of type int64/);
+  const badName = await call(s, 'POST', '/containers/create?name=../../etc', JSON.stringify({ Image: 'x' }));
+  assert.equal(badName.status, 400);
+  assert.match(JSON.parse(badName.body).message as string, /Invalid container name \(\.\.\/\.\.\/etc\)/);
+  const noImage = await call(s, 'POST', '/containers/create', JSON.stringify({ Image: 'nosuch:1', Cmd: ['true'] }));
+  assert.deepEqual([noImage.status, JSON.parse(noImage.body)], [404, { message: 'No such image: nosuch:1' }]);
+  const traversal = await call(s, 'GET', '/containers/..%2F..%2Fetc/json');
+  assert.equal(traversal.status, 404);
+  const huge = await call(s, 'POST', '/containers/create', JSON.stringify({ Image: 'x', Labels: { big: 'x'.repeat(17 << 20) } }));
+  assert.equal(huge.status, 400);
+  assert.match(JSON.parse(huge.body).message as string, /request body over/);
+  const list = await call(s, 'GET', '/containers/json?all=1');
+  assert.equal(list.body.trim(), '[]', 'nothing half-created');
+  assert.equal((await call(s, 'GET', '/_ping')).status, 200, 'still serving');
+});

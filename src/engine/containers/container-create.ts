@@ -42,6 +42,9 @@ function pickName(ctx: EngineContext, requested: string | undefined): string {
 }
 
 export async function createContainer(ctx: EngineContext, req: CreateRequest): Promise<CreateResult> {
+  if (req.name !== undefined && req.name !== '' && !VALID_NAME.test(req.name)) {
+    throw new SkiffError('InvalidArgument', `Invalid container name (${req.name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, { field: 'name' });
+  }
   const imageName = req.config.Image ?? '';
   if (imageName === '') throw new SkiffError('InvalidArgument', 'no command specified', { field: 'Image' });
   const image = await ctx.images.forContainer(imageName);

@@ -34,6 +34,43 @@ function splice(client: Duplex, shim: Duplex, acceptInput: boolean): Promise<voi
   });
 }
 
+/** The create body's shape, with docker's wording (Go's json errors) and the field named. */
+function validateCreateBody(body: Record<string, unknown>): void {
+  const fail = (field: string, want: string, got: unknown): never => {
+    const kind = Array.isArray(got) ? 'array' : got === null ? 'null' : typeof got;
+    throw new SkiffError('InvalidArgument', `json: cannot unmarshal ${kind} into Go struct field ${field} of type ${want}`, { field });
+  };
+  const strList = (field: string, v: unknown, allowString: boolean): void => {
+    if (v === undefined || v === null) return;
+    if (allowString && typeof v === 'string') return;
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) fail(field, '[]string', v);
+  };
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) fail('ContainerConfig', 'container.Config', body);
+  if (body.Image !== undefined && typeof body.Image !== 'string') fail('Config.Image', 'string', body.Image);
+  strList('Config.Cmd', body.Cmd, true);
+  strList('Config.Entrypoint', body.Entrypoint, true);
+  strList('Config.Env', body.Env, false);
+  for (const k of ['Tty', 'OpenStdin', 'StdinOnce', 'AttachStdin', 'AttachStdout', 'AttachStderr']) {
+    if (body[k] !== undefined && body[k] !== null && typeof body[k] !== 'boolean') fail(`Config.${k}`, 'bool', body[k]);
+  }
+  if (body.Labels !== undefined && body.Labels !== null && (typeof body.Labels !== 'object' || Array.isArray(body.Labels))) fail('Config.Labels', 'map[string]string', body.Labels);
+  const hc = body.HostConfig;
+  if (hc !== undefined && hc !== null) {
+    if (typeof hc !== 'object' || Array.isArray(hc)) fail('HostConfig', 'container.HostConfig', hc);
+    const h = hc as Record<string, unknown>;
+    for (const k of ['Memory', 'MemorySwap', 'NanoCpus', 'CpuShares', 'CpuQuota', 'CpuPeriod', 'PidsLimit', 'ShmSize']) {
+      if (h[k] !== undefined && h[k] !== null && (typeof h[k] !== 'number' || !Number.isInteger(h[k]))) fail(`HostConfig.${k}`, 'int64', h[k]);
+    }
+    strList('HostConfig.Binds', h.Binds, false);
+    strList('HostConfig.CapAdd', h.CapAdd, false);
+    strList('HostConfig.CapDrop', h.CapDrop, false);
+    if (h.NetworkMode !== undefined && typeof h.NetworkMode !== 'string') fail('HostConfig.NetworkMode', 'container.NetworkMode', h.NetworkMode);
+  }
+  // Strings as Cmd/Entrypoint are docker's strslice: one element
+  if (typeof body.Cmd === 'string') body.Cmd = [body.Cmd];
+  if (typeof body.Entrypoint === 'string') body.Entrypoint = [body.Entrypoint];
+}
+
 /** An error after the hijack: docker writes it as text on the (stderr) stream. */
 function frameError(err: unknown): Buffer {
   const text = Buffer.from(`${(err as Error).message}\n`);
@@ -57,6 +94,7 @@ function timeParamNs(v: string | null, field: string): bigint | undefined {
 export function containerRoutes(c: ContainerService): Route[] {
   const create: Handler = async (req, res) => {
     const body = await readJsonBody<Record<string, unknown> & { HostConfig?: Record<string, unknown>; NetworkingConfig?: unknown }>(req.raw, 'container config');
+    validateCreateBody(body);
     const { HostConfig, NetworkingConfig: _n, ...config } = body;
     void _n;
     const name = req.query.get('name') ?? undefined;
