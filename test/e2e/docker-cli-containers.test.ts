@@ -202,3 +202,17 @@ test('health checks: starting, unhealthy after retries, healthy, shown by ps, he
   const events = ok(await docker(d, ['events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'event=health_status', '--format', '{{.Action}}']), 'events');
   assert.deepEqual(events.trim().split('\n'), ['health_status: starting', 'health_status: unhealthy', 'health_status: healthy']);
 });
+
+test('run -it through a real pty (script): a tty inside, typed input, the exit code', { skip, timeout: 120_000 }, async (t) => {
+  const d = await startSkiffd(t, { daemonJson: { 'cgroup-parent': 'skiff-test' } });
+  const img = await busyboxImage(t, d);
+  const env = { ...process.env, DOCKER_CONFIG: join(d.dir, 'docker-config'), DOCKER_CLI_HINTS: 'false' };
+  const tty = await runCmd('script', ['-qec', `docker -H ${d.host} run -it --rm --network none ${img} sh -c 'tty; echo in-tty'`, '/dev/null'], { env });
+  assert.equal(tty.code, 0, tty.stdout + tty.stderr);
+  // (script turns its closed stdin into a NUL the container's tty echoes as ^@, with dockerd too)
+  assert.match(tty.stdout, /^(\^@)?\/dev\/pts\/0\r\nin-tty\r\n$/);
+  const typed = await runCmd('script', ['-qec', `docker -H ${d.host} run -it --rm --network none ${img} sh`, '/dev/null'], { env, input: 'echo typed-$((6*7))\nexit 7\n' });
+  assert.equal(typed.code, 7, typed.stdout + typed.stderr);
+  assert.match(typed.stdout, /typed-42/);
+  assert.equal((await docker(d, ['ps', '-aq'])).stdout, '', '--rm removed both');
+});
