@@ -80,7 +80,7 @@ test('buildah builds a layered image with whiteout, opaque dir and hardlinks; Sk
   }
 });
 
-test('an image Skiff pushes is read by skopeo with the same config digest and layers', { skip, timeout: 60_000 }, async (t) => {
+test('an image Skiff pushes is read by skopeo with the same config digest and layers; one skopeo pushes is pulled by Skiff', { skip, timeout: 60_000 }, async (t) => {
   const reg = await startRegistry(t);
   const images = await service(t);
   const tar = await tarOf([{ name: 'hello', data: Buffer.from('hello\n') }]);
@@ -93,6 +93,14 @@ test('an image Skiff pushes is read by skopeo with the same config digest and la
   assert.equal((JSON.parse(raw) as { config: { digest: string } }).config.digest, id);
   const dest = await tempDir(t, 'skiff-skopeo-oci-');
   ok(await runCmd('skopeo', ['copy', '--src-tls-verify=false', `docker://${reg.host}/skiff/pushed:1`, `oci:${dest}:x`]), 'skopeo copy');
+
+  // And the other way: skopeo pushes (from its OCI copy, under another name), Skiff pulls the same image.
+  ok(await runCmd('skopeo', ['copy', '--dest-tls-verify=false', `oci:${dest}:x`, `docker://${reg.host}/skopeo/pushed:2`]), 'skopeo push');
+  const other = await service(t);
+  const pulled = await other.pull(`${reg.host}/skopeo/pushed:2`);
+  const inspect = await other.inspect(pulled.id);
+  assert.deepEqual(inspect.Config?.Cmd, ['/hello']);
+  assert.deepEqual(inspect.RootFS.Layers, (await images.inspect(id)).RootFS.Layers);
 });
 
 test('a token-auth registry: anonymous pull refused, credentials accepted, login checks them', { skip, timeout: 60_000 }, async (t) => {
