@@ -56,6 +56,12 @@ test('docker CLI: run, ps, logs, exec, stop, kill, restart, wait, rm through ski
   assert.match(ps, new RegExp(`^${id.slice(0, 12)} ${img} web Up `));
   assert.equal(ok(await docker(d, ['exec', 'web', 'echo', 'in']), 'exec'), 'in\n');
   assert.equal(ok(await docker(d, ['exec', '-i', 'web', 'cat'], { input: 'exec stdin\n' }), 'exec -i'), 'exec stdin\n');
+  assert.equal(ok(await docker(d, ['exec', '-u', 'app', 'web', 'id', '-u']), 'exec -u'), '1000\n');
+  // --pid container:web sees web's processes; its pid 1 is web's init
+  const joined = ok(await docker(d, ['run', '--rm', ...NET, '--pid', 'container:web', img, 'cat', '/proc/1/cmdline']), 'pid container:');
+  assert.match(joined, /trap/);
+  const notRunning = await docker(d, ['run', '--rm', '--network', 'container:nosuch', img, 'true']);
+  assert.equal(notRunning.code, 125);
   const execFail = await docker(d, ['exec', 'web', 'sh', '-c', 'exit 5']);
   assert.equal(execFail.code, 5);
   assert.equal(ok(await docker(d, ['inspect', '-f', '{{.State.Status}} {{.State.Running}} {{.Name}}', 'web']), 'inspect'), 'running true /web\n');

@@ -9,7 +9,9 @@ import { SkiffError } from '../../base/index.js';
 import { CAPABILITY_NAMES } from '../../oci/index.js';
 import { exitCodeOf } from '../../runtime/index.js';
 import { readLogs, type LogRecord } from '../logs/index.js';
-import { attributesOf, findContainer, saveRecord, type EngineContext } from './context.js';
+import { attributesOf, findContainer, rootfsDir, saveRecord, type EngineContext } from './context.js';
+import { readFileInRoot } from '../../sys/index.js';
+import { resolveExecUser } from '../spec/index.js';
 import { ensureTask, hasTask } from './container-task.js';
 import type { ExecConfig, ExecRecord } from './types.js';
 
@@ -113,14 +115,18 @@ export function findExec(ctx: EngineContext, execId: string): ExecEntry {
   return e;
 }
 
-function execUser(user: string | undefined, fallback: { uid: number; gid: number; additionalGids?: number[] }): { uid: number; gid: number; additionalGids?: number[] } {
+/** exec --user: resolved in the container's /etc/passwd and /etc/group, read inside its rootfs. */
+function execUser(ctx: EngineContext, containerId: string, user: string | undefined, fallback: { uid: number; gid: number; additionalGids?: number[] }): { uid: number; gid: number; additionalGids?: number[] } {
   if (user === undefined || user === '') return fallback;
-  const m = /^(\d+)(?::(\d+))?$/.exec(user);
-  if (m === null) throw new SkiffError('NotImplemented', `exec --user ${user}: only numeric uid[:gid] is supported for exec`, { field: 'User' });
-  return { uid: Number(m[1]), gid: m[2] === undefined ? Number(m[1]) : Number(m[2]) };
+  const rootfs = rootfsDir(ctx, containerId);
+  try {
+    const u = resolveExecUser(user, readFileInRoot(rootfs, '/etc/passwd'), readFileInRoot(rootfs, '/etc/group'));
+    return { uid: u.uid, gid: u.gid, ...(u.sgids.length === 0 ? {} : { additionalGids: u.sgids }) };
+  } catch (err) {
+    throw new SkiffError('InvalidArgument', (err as Error).message, { field: 'User', cause: err });
+  }
 }
 
-/** Starts an exec; with `detach` false, resolves with its I/O stream once it runs. */
 /** `exited` resolves once the exit code is recorded (clients read it right after the stream ends). */
 export async function startExec(ctx: EngineContext, execId: string, opts: { detach: boolean }): Promise<{ stream?: Socket; tty: boolean; stdin: boolean; exited: Promise<void> }> {
   const e = findExec(ctx, execId);
@@ -142,7 +148,7 @@ export async function startExec(ctx: EngineContext, execId: string, opts: { deta
     env,
     cwd: e.config.WorkingDir !== undefined && e.config.WorkingDir !== '' ? e.config.WorkingDir : base.cwd,
     terminal: tty,
-    user: execUser(e.config.User, base.user),
+    user: execUser(ctx, record.Id, e.config.User, base.user),
     ...(e.config.ConsoleSize ? { consoleSize: { height: e.config.ConsoleSize[0], width: e.config.ConsoleSize[1] } } : {}),
   };
   if (e.config.Privileged === true && base.capabilities !== undefined) {

@@ -65,13 +65,24 @@ export async function ensureTask(ctx: EngineContext, record: ContainerRecord): P
   const rootfs = rootfsDir(ctx, id);
   const net = record.HostConfig.NetworkMode ?? 'default';
   const bridged = net === 'default' || net === 'bridge';
-  if (!bridged && net !== 'none' && net !== 'host') {
+  // container:<name|id> modes join a running container's namespaces by their /proc paths
+  const joinOf = (mode: string | undefined, ns: string, what: string): string | undefined => {
+    if (mode === undefined || !mode.startsWith('container:')) return undefined;
+    const target = findContainer(ctx, mode.slice('container:'.length)).record;
+    if (!target.State.Running || target.State.Pid <= 0) throw new SkiffError('Conflict', `cannot join ${what} of a non running container: ${target.Id}`);
+    if (target.Id === id) throw new SkiffError('InvalidArgument', `cannot join own ${what}`);
+    return `/proc/${target.State.Pid}/ns/${ns}`;
+  };
+  const joinedNet = joinOf(net, 'net', 'network');
+  const ipcNsPath = joinOf(record.HostConfig.IpcMode, 'ipc', 'IPC namespace');
+  const pidNsPath = joinOf(record.HostConfig.PidMode, 'pid', 'PID namespace');
+  if (!bridged && net !== 'none' && net !== 'host' && joinedNet === undefined) {
     throw new SkiffError('NotImplemented', `network mode "${net}" is not available yet: use the default bridge, none or host`, { field: 'HostConfig.NetworkMode' });
   }
   if (bridged && ctx.networks === undefined) throw new SkiffError('FailedPrecondition', 'the bridge network is not available in this daemon', { field: 'HostConfig.NetworkMode' });
   await mkdir(rootfs, { recursive: true, mode: 0o755 });
   if (!mountPoints().includes(rootfs)) await mountAll(await ctx.images.snapshotter.mounts(id), rootfs);
-  let netnsPath: string | undefined;
+  let netnsPath: string | undefined = joinedNet;
   try {
     if (bridged) {
       const attached = await ctx.networks!.attach(id, record.HostConfig.PortBindings ?? {});
@@ -96,6 +107,8 @@ export async function ensureTask(ctx: EngineContext, record: ContainerRecord): P
       initPath: ctx.paths.initBinary,
       cgroupsPath: `/${ctx.paths.cgroupParent}/${id}`, // absolute: the runtime adds no parent of its own
       ...(netnsPath === undefined ? {} : { netnsPath }),
+      ...(ipcNsPath === undefined ? {} : { ipcNsPath }),
+      ...(pidNsPath === undefined ? {} : { pidNsPath }),
     });
     writeFileAtomicSync(join(dir, 'config.json'), JSON.stringify(built.spec), 0o600);
     const logConfig = record.HostConfig.LogConfig?.Config ?? {};
