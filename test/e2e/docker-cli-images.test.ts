@@ -3,7 +3,7 @@
 // lines, rmi (untag, delete, errors), prune, events, save | load; and the daemon's own contract:
 // a second daemon on the same data root is refused, a bad daemon.json names the key, SIGTERM exits 0.
 
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, mkdir, copyFile, symlink } from 'node:fs/promises';
@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { docker, haveDockerCli, runCmd, startSkiffd } from '../helpers/skiffd.js';
 import { startRegistry } from '../integration/registry/registry-helpers.js';
 import { repoRoot } from '../helpers/repo.js';
+import { removeContainersCacheAfter } from '../helpers/cleanup.js';
+
+removeContainersCacheAfter(after);
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : haveDockerCli;
 

@@ -1,5 +1,7 @@
 // Cleanup registry for tests: register the undo of every resource *before* using it, and run them
 // all in reverse order from t.after whatever the outcome (STYLE.md 2.8, Part 3 #4).
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { TestContext } from 'node:test';
 
 export type CleanupFn = () => void | Promise<void>;
@@ -44,4 +46,15 @@ export function killPid(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
   }
+}
+
+/**
+ * skopeo and buildah keep a blob-info cache in /var/lib/containers when run as root: a test file
+ * that runs them calls this once, and the directory goes again afterwards if the test made it.
+ */
+export function removeContainersCacheAfter(after: (fn: () => Promise<void>) => void): void {
+  const existed = existsSync('/var/lib/containers');
+  after(async () => {
+    if (!existed) await rm('/var/lib/containers', { recursive: true, force: true });
+  });
 }

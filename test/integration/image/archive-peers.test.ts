@@ -2,7 +2,7 @@
 // a private dockerd loads them (and reports our config digest as the image id), and what that dockerd
 // saves back is read by readImageArchive with the same id, tags and diffIDs. The one layer is built
 // from /bin/busybox (busybox-static) with tar-stream.
-import { test, type TestContext } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -13,7 +13,9 @@ import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { sha256Digest, type Digest } from '../../../src/base/index.js';
 import { readImageArchive, writeImageArchive, type ArchiveImage } from '../../../src/image/archive/index.js';
-import { cleanupFor, killPid, type Cleanup } from '../../helpers/cleanup.js';
+import { cleanupFor, killPid, removeContainersCacheAfter, type Cleanup } from '../../helpers/cleanup.js';
+
+removeContainersCacheAfter(after);
 
 const notRoot = process.getuid?.() !== 0 ? 'needs root' : false;
 const BUSYBOX = '/bin/busybox';

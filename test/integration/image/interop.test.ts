@@ -3,7 +3,7 @@
 // pulled by Skiff and unpacked exactly; an image Skiff pushes is read back by skopeo with the same
 // config digest; a registry behind token auth refuses anonymous pulls and accepts credentials.
 
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile, mkdir, copyFile, symlink, link } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +14,9 @@ import { MNT_DETACH, mountAll, umount } from '../../../src/sys/index.js';
 import { Pusher, RegistryClient, staticCredentials } from '../../../src/registry/index.js';
 import { runCmd } from '../../helpers/skiffd.js';
 import { buildImage, busyboxLayer, startRegistry, startTokenServer, tarOf, tempDir, tempStore } from '../registry/registry-helpers.js';
+import { removeContainersCacheAfter } from '../../helpers/cleanup.js';
+
+removeContainersCacheAfter(after);
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : false;
 
