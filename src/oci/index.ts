@@ -8,3 +8,4 @@ export * from './media-types.js';
 export * from './validate-runtime-spec.js';
 export * from './default-spec.js';
 export * from './state.js';
+export * from './reference.js';

@@ -8,7 +8,7 @@ import { readBlob, type ContentStore } from '../content/index.js';
 import { isIndexMediaType, isManifestMediaType, parseManifestOrIndex, type Descriptor } from '../oci/index.js';
 import { header, type RegistryClient, type RegistryResponse } from './client.js';
 import { runPool } from './pool.js';
-import { familiarString, normalizeReference, registryHost, type ImageReference } from './reference.js';
+import { familiarString, normalizeReference, registryHost, type ImageReference } from '../oci/index.js';
 import { DISTRIBUTION_SOURCE_LABEL, shortDigestId } from './resolver.js';
 import type { BlobStatus, ProgressListener } from './types.js';
 

@@ -18,7 +18,7 @@ import { choosePlatform, formatPlatform, normalizePlatform, platformFromNode, pl
 import { runPool } from './pool.js';
 import {
   familiarString, formatReference, normalizeReference, referenceObject, registryHost, type ImageReference,
-} from './reference.js';
+} from '../oci/index.js';
 import type { ProgressEvent, ProgressListener, RetryOptions } from './types.js';
 
 /** Manifests and indexes larger than this are refused (containerd's limit too). */

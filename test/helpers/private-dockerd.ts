@@ -56,7 +56,8 @@ export interface PrivateDockerd {
   env: NodeJS.ProcessEnv;
 }
 
-function pidsMentioning(marker: string): number[] {
+/** Pids whose command line mentions `marker` (a private dir): e.g. the containerd a dockerd left. */
+export function pidsMentioning(marker: string): number[] {
   const pids: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
@@ -69,7 +70,8 @@ function pidsMentioning(marker: string): number[] {
   return pids;
 }
 
-async function unmountBelow(dir: string): Promise<void> {
+/** Lazily unmounts everything at or below `dir`, deepest first. */
+export async function unmountBelow(dir: string): Promise<void> {
   const targets = readFileSync('/proc/self/mounts', 'utf8')
     .split('\n')
     .map((l) => l.split(' ')[1] ?? '')

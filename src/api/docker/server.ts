@@ -8,7 +8,7 @@ import { SkiffError, type Logger } from '../../base/index.js';
 import type { ImageService } from '../../image/index.js';
 import { fromContainerEvent, fromImageEvent, EventHub } from './events.js';
 import { containerRoutes } from './routes/containers.js';
-import { volumeRoutes } from './routes/volumes.js';
+import { diskUsageOf, volumeRoutes } from './routes/volumes.js';
 import type { VolumeService } from '../../volume/index.js';
 import type { ContainerService } from '../../engine/index.js';
 import { sendError, sendJson, upgradeBodies, type ApiRequest } from './http.js';
@@ -57,7 +57,6 @@ async function takeUpgradeBody(raw: IncomingMessage, socket: Socket, head: Buffe
 }
 
 async function volumesDf(volumes: VolumeService, containers: ContainerService | undefined): Promise<unknown[]> {
-  const { diskUsageOf } = await import('./routes/volumes.js');
   const out: unknown[] = [];
   for (const v of volumes.list().Volumes) {
     out.push({ ...v, UsageData: { Size: await diskUsageOf(v.Mountpoint), RefCount: containers?.volumeUsers(v.Name).length ?? 0 } });

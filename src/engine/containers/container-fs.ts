@@ -5,7 +5,7 @@
 // host; no code runs inside the container.
 
 import { closeSync } from 'node:fs';
-import { lstat, mkdir, readdir } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, readlink, rm } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -76,7 +76,7 @@ export async function containerChanges(ctx: EngineContext, idOrName: string): Pr
   } finally {
     umount(lower, MNT_DETACH);
     await ctx.images.snapshotter.remove(viewKey).catch(() => {});
-    await import('node:fs/promises').then((fs) => fs.rm(lower, { recursive: true, force: true }));
+    await rm(lower, { recursive: true, force: true });
   }
   return out.sort((a, b) => (a.Path < b.Path ? -1 : a.Path > b.Path ? 1 : 0));
 }
@@ -119,7 +119,7 @@ async function statIn(parentFd: number, name: string, path: string): Promise<Pat
     throw new SkiffError('NotFound', `Could not find the file ${path} in container`, { cause: err });
   });
   let linkTarget = '';
-  if (st.isSymbolicLink()) linkTarget = await import('node:fs/promises').then((fs) => fs.readlink(fdPath(parentFd, name)));
+  if (st.isSymbolicLink()) linkTarget = await readlink(fdPath(parentFd, name));
   return { name: name === '.' ? '/' : name, size: st.size, mode: goFileMode(st.mode), mtime: st.mtime.toISOString(), linkTarget, isDir: st.isDirectory() };
 }
 
@@ -163,11 +163,9 @@ export async function archivePath(ctx: EngineContext, idOrName: string, path: st
           await add({ ...base, type: 'directory' });
           for (const child of (await readdir(hostPath)).sort()) await visit(join(hostPath, child), `${name}/${child}`);
         } else if (st.isSymbolicLink()) {
-          const fs = await import('node:fs/promises');
-          await add({ ...base, type: 'symlink', linkname: await fs.readlink(hostPath) });
+          await add({ ...base, type: 'symlink', linkname: await readlink(hostPath) });
         } else if (st.isFile()) {
-          const fs = await import('node:fs/promises');
-          await add({ ...base, type: 'file', size: st.size }, await fs.readFile(hostPath));
+          await add({ ...base, type: 'file', size: st.size }, await readFile(hostPath));
         }
       };
       await visit(fdPath(r.parentFd, r.name), top);

@@ -7,8 +7,8 @@ import type { Socket } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
 import { SkiffError, type Logger } from '../../base/index.js';
 import { buildResources } from '../spec/index.js';
-import type { ImageService } from '../../image/index.js';
-import type { SkiffRuntime } from '../../runtime/index.js';
+import { applyChanges, type ImageService } from '../../image/index.js';
+import { exitCodeOf, type SkiffRuntime } from '../../runtime/index.js';
 import type { Snapshotter } from '../../snapshot/index.js';
 import type { VolumeService } from '../../volume/index.js';
 import type { NetworkService } from '../../network/index.js';
@@ -101,7 +101,6 @@ export class ContainerService {
       // The shim is gone: the container ended while we were away (its exit file may say how).
       const status = await client.exitStatus();
       await deleteTask(this.ctx, record.Id);
-      const { exitCodeOf } = await import('../../runtime/index.js');
       record.State = { ...record.State, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: status === undefined ? 255 : exitCodeOf(status), FinishedAt: nowIso() };
       saveRecord(this.ctx, record);
       exited.push(record.Id);
@@ -153,7 +152,6 @@ export class ContainerService {
     const pause = req.pause !== false && record.State.Running && !record.State.Paused;
     if (pause) await this.pause(record.Id);
     try {
-      const { applyChanges } = await import('../../image/index.js');
       const base = { ...record.Config, ...(req.config ?? {}) } as Record<string, unknown>;
       for (const k of ['Hostname', 'Domainname', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'Tty', 'OpenStdin', 'StdinOnce', 'Image']) delete base[k];
       const config = applyChanges(base as never, req.changes ?? []);

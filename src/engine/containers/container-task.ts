@@ -97,7 +97,8 @@ export async function ensureTask(ctx: EngineContext, record: ContainerRecord): P
       volumeNames: vols.volumeNames,
       id,
       name: record.Name.slice(1),
-      image: { id: record.Image, config: (await ctx.images.forContainer(record.Image)).config },
+      // the image config was merged into record.Config at create: no blob reads on every start
+      image: { id: record.Image, config: {} },
       config: record.Config,
       hostConfig: record.HostConfig,
       rootfsPath: rootfs,

@@ -4,8 +4,8 @@
 // from /bin/busybox (busybox-static) with tar-stream.
 import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -13,7 +13,8 @@ import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { sha256Digest, type Digest } from '../../../src/base/index.js';
 import { readImageArchive, writeImageArchive, type ArchiveImage } from '../../../src/image/archive/index.js';
-import { cleanupFor, killPid, removeContainersCacheAfter, type Cleanup } from '../../helpers/cleanup.js';
+import { cleanupFor, removeContainersCacheAfter, type Cleanup } from '../../helpers/cleanup.js';
+import { haveDockerd, startPrivateDockerd } from '../../helpers/private-dockerd.js';
 
 removeContainersCacheAfter(after);
 
@@ -129,64 +130,11 @@ test('skopeo reads our archive: inspect shows our config digest and tag, copy to
   assert.equal(asOci.config.digest, image.id);
 });
 
-/** Pids whose command line mentions `marker` (the test's private dir): a containerd dockerd left. */
-function pidsMentioning(marker: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${name}/cmdline`, 'latin1').includes(marker)) pids.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
-
-async function unmountBelow(dir: string): Promise<void> {
-  const targets = readFileSync('/proc/self/mounts', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[1] ?? '')
-    .filter((m) => m === dir || m.startsWith(dir + '/'))
-    .sort((a, b) => b.length - a.length);
-  for (const m of targets) await run('umount', ['-l', m]);
-}
-
-const haveDockerd = existsSync('/usr/sbin/dockerd') ? false : 'dockerd is not installed';
 
 test('a private dockerd loads our archive, and what it saves reads back with the same id, tags and diffIDs', { skip: notRoot || haveDockerd, timeout: 240_000 }, async (t: TestContext) => {
-  const cleanup = cleanupFor(t);
-  const dir = shortTemp(cleanup, 'skal-');
-  const sock = join(dir, 'docker.sock');
-  const env = { ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: join(dir, 'cli') };
-  const docker = (args: string[]): Promise<Result> => run('docker', args, { env, timeoutMs: 120_000 });
-
-  const daemon = spawn('dockerd', [
-    '--host', `unix://${sock}`, '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'),
-    '--pidfile', join(dir, 'docker.pid'), '--config-file', join(dir, 'daemon.json'),
-    '--bridge', 'none', '--iptables=false', '--ip6tables=false', '--ip-masq=false',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let daemonLog = '';
-  daemon.stderr.on('data', (b: Buffer) => (daemonLog = (daemonLog + b.toString()).slice(-8000)));
-  const exited = new Promise<void>((resolve) => daemon.once('exit', () => resolve()));
-  cleanup.add(() => unmountBelow(dir), 'unmount');
-  cleanup.add(async () => {
-    if (daemon.exitCode === null && daemon.signalCode === null) {
-      killPid(daemon.pid!, 'SIGTERM');
-      const timer = setTimeout(() => killPid(daemon.pid!, 'SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    for (const pid of pidsMentioning(dir)) killPid(pid); // a containerd it started and left behind
-  }, 'stop dockerd');
-  await import('node:fs/promises').then((fs) => fs.writeFile(join(dir, 'daemon.json'), '{}'));
-
-  for (let i = 0; ; i++) {
-    if ((await docker(['version'])).code === 0) break;
-    assert.ok(daemon.exitCode === null, `dockerd exited: ${daemonLog}`);
-    assert.ok(i < 300, `dockerd did not answer on ${sock}: ${daemonLog}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const d = await startPrivateDockerd(t);
+  const { cleanup, dir } = d;
+  const docker = (args: string[]): Promise<Result> => d.docker(args, { timeoutMs: 120_000 });
 
   const { image, layer } = await busyboxImage(['busybox:test']);
   const archive = join(dir, 'ours.tar');

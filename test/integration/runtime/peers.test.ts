@@ -11,11 +11,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { busyboxRootfs, copyRootfs } from '../../fixtures/busybox-rootfs.js';
 import { cleanupFor, killPid, type Cleanup } from '../../helpers/cleanup.js';
 import { repoRoot } from '../../helpers/repo.js';
+import { pidsMentioning, unmountBelow } from '../../helpers/private-dockerd.js';
 
 const RUNTIME = join(repoRoot(), 'bin', 'skiff-runtime');
 const notRoot = process.getuid?.() !== 0 ? 'needs root' : false;
@@ -52,30 +53,6 @@ function shortTemp(cleanup: Cleanup, prefix: string): string {
   const dir = mkdtempSync(join('/tmp', prefix));
   cleanup.add(() => rmSync(dir, { recursive: true, force: true }), `rm ${dir}`);
   return dir;
-}
-
-/** Pids whose command line mentions `marker` (the test's private dir): shims and monitors we caused. */
-function pidsMentioning(marker: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${name}/cmdline`, 'latin1').includes(marker)) pids.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
-
-/** Unmounts everything still mounted below `dir` in our namespace, deepest first. */
-async function unmountBelow(dir: string): Promise<void> {
-  const targets = readFileSync('/proc/self/mounts', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[1] ?? '')
-    .filter((m) => m === dir || m.startsWith(dir + '/'))
-    .sort((a, b) => b.length - a.length);
-  for (const m of targets) await run('umount', ['-l', m]);
 }
 
 const havePodman = existsSync('/usr/bin/podman') ? false : 'podman is not installed (scripts/install-system-deps.sh)';

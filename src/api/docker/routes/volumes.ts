@@ -1,4 +1,5 @@
 // Docker's volume endpoints over the VolumeService.
+import { lstat, readdir } from 'node:fs/promises';
 import type { VolumeService } from '../../../volume/index.js';
 import { boolParam, filtersParam, readJsonBody, sendJson, sendNoContent, type Handler } from '../http.js';
 import type { Route } from '../router.js';
@@ -23,7 +24,6 @@ export function volumeRoutes(v: VolumeService): Route[] {
 
 /** Bytes under a volume's directory (allocated blocks, as `du` counts them). */
 export async function diskUsageOf(dir: string): Promise<number> {
-  const { lstat, readdir } = await import('node:fs/promises');
   let total = 0;
   const walk = async (p: string): Promise<void> => {
     const st = await lstat(p).catch(() => undefined);

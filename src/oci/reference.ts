@@ -1,4 +1,4 @@
-// Image references, parsed and normalised as docker does (github.com/distribution/reference:
+// Image references, parsed and normalised as docker does (shared by registry/ and the CLI's client/) (github.com/distribution/reference:
 // regexp.go, reference.go, normalize.go): `busybox` → `docker.io/library/busybox:latest`.
 // [pure] Errors carry docker's wording ("invalid reference format: repository name (x) must be
 // lowercase") so the CLI can print them as docker would.
