@@ -2,10 +2,17 @@
  * line, {"log":"<line incl. \n>","stream":"stdout","time":"<RFC3339Nano UTC>"}; the string escaping
  * of jsonlog's ffjsonWriteJSONBytesAsString (", \, \n, \r escaped; other controls and < > & as
  * \u00XX; invalid UTF-8 as \ufffd; U+2028/2029 escaped); lines cut as docker's copier cuts them;
- * rotation as loggerutils.LogFile does it (before a write, when the file has reached max-size). */
+ * rotation as loggerutils.LogFile does it (before a write, when the file has reached max-size).
+ *
+ * A log that cannot be written (ENOSPC, EDQUOT, EIO...) never holds the container: the shim keeps
+ * draining its pipes, drops the records it cannot write, counts them, notes the outage and the
+ * count in its own log when it starts and when it ends, and every later record tries again, so
+ * logging resumes by itself once there is space. The file only ever holds whole records: a short
+ * write is cut back to the last complete line before anything else is appended. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -75,14 +82,13 @@ static size_t put_json_string(size_t at, const unsigned char *s, size_t len) {
 }
 
 /* Go's time.RFC3339Nano in UTC: fractional seconds without trailing zeros, none when zero. */
-static size_t put_time(size_t at) {
+static size_t format_time(char buf[64]) {
   struct timespec ts;
   struct tm tm;
   clock_gettime(CLOCK_REALTIME, &ts);
   gmtime_r(&ts.tv_sec, &tm);
-  char buf[64];
-  int n = snprintf(buf, sizeof buf, "\"%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                   tm.tm_hour, tm.tm_min, tm.tm_sec);
+  int n = snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                   tm.tm_min, tm.tm_sec);
   if (ts.tv_nsec != 0) {
     char frac[16];
     snprintf(frac, sizeof frac, ".%09ld", ts.tv_nsec);
@@ -91,18 +97,53 @@ static size_t put_time(size_t at) {
     memcpy(buf + n, frac, fl);
     n += (int)fl;
   }
-  memcpy(buf + n, "Z\"", 2);
-  return put(at, buf, (size_t)n + 2);
+  buf[n++] = 'Z';
+  return (size_t)n;
 }
 
-static int write_all(int fd, const char *p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
+static size_t put_time(size_t at) {
+  char buf[64];
+  size_t n = format_time(buf);
+  record[at++] = '"';
+  at = put(at, buf, n);
+  record[at++] = '"';
+  return at;
+}
+
+/* One line in the shim's own log (stderr when it has none): the time, the log's path, the text. */
+__attribute__((format(printf, 2, 3))) static void note(const struct log_file *log, const char *fmt, ...) {
+  char line[4608], when[64];
+  size_t wn = format_time(when);
+  int n = snprintf(line, sizeof line, "%.*s skiff-shim: log %s: ", (int)wn, when, log->path);
+  if (n < 0 || (size_t)n >= sizeof line) return;
+  va_list ap;
+  va_start(ap, fmt);
+  int m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+  va_end(ap);
+  if (m < 0) return;
+  n = (size_t)(n + m) >= sizeof line ? (int)sizeof line - 1 : n + m;
+  line[n++] = '\n';
+  int fd = log->note_path ? open(log->note_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : 2;
+  if (fd < 0) return;
+  if (write(fd, line, (size_t)n) < 0) { /* nowhere left to tell */ }
+  if (fd != 2) close(fd);
+}
+
+/* Appends one record whole or not at all; 0 or the errno. A short write is cut back to the last
+ * whole record; while even that fails, nothing more is appended (log->torn). */
+static int append(struct log_file *log, size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    ssize_t w = write(log->fd, record + done, n - done);
     if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return -1;
-    p += w;
-    n -= (size_t)w;
+    if (w <= 0) {
+      int err = w < 0 ? errno : EIO;
+      if (done > 0 && ftruncate(log->fd, (off_t)log->size)) log->torn = 1;
+      return err;
+    }
+    done += (size_t)w;
   }
+  log->size += n;
   return 0;
 }
 
@@ -110,27 +151,49 @@ int log_open(struct log_file *log, const char *path, uint64_t max_size, uint32_t
   log->path = path;
   log->max_size = max_size;
   log->max_files = max_files ? max_files : 1;
-  log->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  log->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (log->fd < 0) return -1;
   struct stat st;
   log->size = fstat(log->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+  /* a record torn by a crash (power loss) is cut off: the next one must start a line */
+  size_t tail = log->size < sizeof record ? (size_t)log->size : sizeof record;
+  if (tail > 0 && pread(log->fd, record, tail, (off_t)(log->size - tail)) == (ssize_t)tail && record[tail - 1] != '\n') {
+    char *nl = memrchr(record, '\n', tail);
+    log->size -= tail - (nl ? (size_t)(nl - record) + 1 : 0);
+    log->torn = ftruncate(log->fd, (off_t)log->size) != 0;
+  }
   return 0;
 }
 
-/* path.N-2 → path.N-1 … path → path.1, then a fresh path; with max-file 1 the file is truncated. */
-static void rotate(struct log_file *log) {
+/* path.N-2 -> path.N-1 ... path -> path.1, then a fresh path; with max-file 1 the file is truncated.
+ * 0 or the errno. What is written is never lost to a failed step: a failed rename leaves the file
+ * in place (it grows past max-size until a later rotation succeeds); when the new file cannot be
+ * created, records go on into the renamed one and later rotations only retry the create. The shift
+ * starts at the lowest missing path.K, so a retry after a partial shift fills that hole instead of
+ * dropping one more old file. */
+static int rotate(struct log_file *log) {
   char from[4200], to[4200];
-  for (uint32_t i = log->max_files - 1; i >= 1; i--) {
-    if (i == 1) snprintf(from, sizeof from, "%s", log->path);
-    else snprintf(from, sizeof from, "%s.%u", log->path, i - 1);
-    snprintf(to, sizeof to, "%s.%u", log->path, i);
-    if (rename(from, to) && errno != ENOENT) return;
+  if (!log->renamed && log->max_files > 1) {
+    uint32_t top = 1;
+    for (; top < log->max_files - 1; top++) {
+      snprintf(to, sizeof to, "%s.%u", log->path, top);
+      if (access(to, F_OK)) break;
+    }
+    for (uint32_t i = top; i >= 1; i--) {
+      if (i == 1) snprintf(from, sizeof from, "%s", log->path);
+      else snprintf(from, sizeof from, "%s.%u", log->path, i - 1);
+      snprintf(to, sizeof to, "%s.%u", log->path, i);
+      if (rename(from, to) && errno != ENOENT) return errno;
+    }
+    log->renamed = 1;
   }
   int fd = open(log->path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
-  if (fd < 0) return;
+  if (fd < 0) return errno;
   close(log->fd);
   log->fd = fd;
   log->size = 0;
+  log->renamed = 0;
+  return 0;
 }
 
 static void log_record(struct log_file *log, enum io_stream stream, const char *data, size_t len, int newline) {
@@ -145,8 +208,27 @@ static void log_record(struct log_file *log, enum io_stream stream, const char *
   at = put(at, "\",\"time\":", 9);
   at = put_time(at);
   at = put(at, "}\n", 2);
-  if (log->max_size > 0 && log->size >= log->max_size) rotate(log);
-  if (write_all(log->fd, record, at) == 0) log->size += at;
+  int err = log->torn && ftruncate(log->fd, (off_t)log->size) ? errno : 0;
+  if (!err) log->torn = 0;
+  if (!err && log->max_size > 0 && log->size >= log->max_size) {
+    int rerr = rotate(log);
+    if (rerr && !log->rotate_failing)
+      note(log, "cannot rotate: %s; writing on to %s%s", strerror(rerr), log->path, log->renamed ? ".1" : "");
+    log->rotate_failing = rerr;
+  }
+  if (!err) err = append(log, at);
+  if (err) {
+    if (!log->failing) note(log, "cannot write: %s; dropping records until it can be written", strerror(err));
+    log->failing = err;
+    log->lost++;
+    log->lost_bytes += len + (newline ? 1 : 0);
+    log->lost_total++;
+  } else if (log->failing) {
+    note(log, "writing again; %llu records (%llu bytes of output) were dropped", (unsigned long long)log->lost,
+         (unsigned long long)log->lost_bytes);
+    log->failing = 0;
+    log->lost = log->lost_bytes = 0;
+  }
 }
 
 void log_feed(struct log_file *log, struct line_buf *lb, enum io_stream stream, const char *data, size_t len) {
@@ -177,6 +259,15 @@ void log_feed(struct log_file *log, struct line_buf *lb, enum io_stream stream, 
 void log_flush(struct log_file *log, struct line_buf *lb, enum io_stream stream) {
   log_record(log, stream, lb->data, lb->len, 0);
   lb->len = 0;
+}
+
+void log_close(struct log_file *log) {
+  if (log->fd < 0) return;
+  if (log->failing)
+    note(log, "%llu records (%llu bytes of output) were dropped; the container exited before they could be written",
+         (unsigned long long)log->lost, (unsigned long long)log->lost_bytes);
+  close(log->fd);
+  log->fd = -1;
 }
 
 void frame_header(uint8_t out[8], enum io_stream stream, uint32_t len) {

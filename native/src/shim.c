@@ -336,6 +336,7 @@ static void drain_output(struct shim *s) {
     if (!any) break;
   }
   for (int k = STREAM_STDOUT; k <= STREAM_STDERR; k++) log_flush(&s->log, &s->lines[k], (enum io_stream)k);
+  log_close(&s->log);
   for (int i = 0; i < MAX_CLIENTS; i++)
     if (s->clients[i].fd >= 0 && s->clients[i].attach) close_client(&s->clients[i]);
 }
@@ -580,6 +581,7 @@ int main(int argc, char **argv) {
   fcntl(s.control, F_SETFD, FD_CLOEXEC);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   signal(SIGPIPE, SIG_IGN);
+  signal(SIGXFSZ, SIG_IGN); /* a file-size limit fails a log write (EFBIG) like a full disk, it does not kill the shim */
   umask(0);
 
   uint8_t lenbuf[4];
@@ -629,6 +631,11 @@ int main(int argc, char **argv) {
     dprintf(2, "skiff-shim: plan has no P_CLONE\n");
     return 2;
   }
+  /* skiffd's shim has no stderr: lost log records are noted in shim.log beside its socket */
+  static char note_path[4200];
+  const char *slash = s.control_path ? strrchr(s.control_path, '/') : NULL;
+  if (s.log.fd >= 0 && slash && snprintf(note_path, sizeof note_path, "%.*s/shim.log", (int)(slash - s.control_path), s.control_path) < (int)sizeof note_path)
+    s.log.note_path = note_path;
 
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) die("socketpair");
@@ -675,6 +682,7 @@ int main(int argc, char **argv) {
   if (c1 == 0) {
     sigprocmask(SIG_SETMASK, &oldmask, NULL);
     signal(SIGPIPE, SIG_DFL);
+    signal(SIGXFSZ, SIG_DFL);
     close(sv[0]);
     close(sigfd);
     if (s.listen_fd >= 0) close(s.listen_fd);

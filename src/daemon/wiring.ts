@@ -110,6 +110,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     const runtime = new SkiffRuntime({ root: runtimeRoot, shimPath: shimImage.path, cgroupParent: config.cgroupParent, logger: log.child({ layer: 'runtime' }) });
     const volumes = new VolumeService({ db: sharedDb, root: join(config.dataRoot, 'volumes'), usedBy: (name) => engine?.volumeUsers(name) ?? [] });
     const networks = new NetworkService({
+      db: sharedDb,
       root: join(config.dataRoot, 'network'),
       netnsDir: join(config.execRoot, 'netns'),
       bridge: config.bridge,
@@ -129,6 +130,9 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     engine = containers;
     const reconciled = await containers.reconcile();
     if (reconciled.adopted.length + reconciled.exited.length > 0) log.info({ op: 'reconcile', ...reconciled }, 'containers reconciled');
+    // after the containers: what is attached now is known; the rest of the network state is orphaned
+    await networks.reconcile(containers.liveEndpoints());
+    disposables.add(() => networks.close());
     disposables.add(() => containers.close());
 
     const layout = await cgroups.detectCgroupLayout().catch(() => 'hybrid' as const);

@@ -5,3 +5,5 @@ export * from './cni/bridge-conflist.js';
 export * from './dns/server.js';
 export * from './dns/addr.js';
 export * from './network-service.js';
+export * from './networks.js';
+export * from './isolation.js';

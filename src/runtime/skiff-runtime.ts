@@ -76,6 +76,7 @@ export interface MonitorPaths {
 }
 
 function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false; // kill(0, …) would ask about our own group
   try {
     process.kill(pid, 0);
     return true;
@@ -348,6 +349,7 @@ export class SkiffRuntime {
       await this.cgroupOf(s).killAll(signal);
       return;
     }
+    if (!Number.isInteger(s.pid) || s.pid <= 0) throw failedPrecondition('container not running');
     try {
       process.kill(s.pid, signal);
     } catch (err) {
@@ -651,6 +653,8 @@ function withHome(process: Process, rootfs: string): Process {
 }
 
 function killQuietly(pid: number): void {
+  // pid 0 (a state written before the launch finished) would be kill(0): our own process group
+  if (!Number.isInteger(pid) || pid <= 0) return;
   try {
     process.kill(pid, 'SIGKILL');
   } catch {

@@ -57,6 +57,7 @@ function api(socket: string, method: string, path: string): Promise<{ status: nu
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.once('error', reject);
+    req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${path}: no answer in 60 s`)));
     req.end();
   });
 }

@@ -1,5 +1,5 @@
 // The event stream of /events: docker's event records, a ring of recent ones for `since`, and
-// docker's filters (type, event/action, image, container, label).
+// docker's filters (type, event/action, image, container, network, label).
 import type { ImageEvent } from '../../image/index.js';
 import type { ContainerEvent } from '../../engine/index.js';
 
@@ -32,8 +32,8 @@ export function fromContainerEvent(e: ContainerEvent): DockerEvent {
   return {
     status: e.action,
     id: e.id,
-    from: e.attributes.image ?? '',
-    Type: 'container',
+    ...(e.type === 'network' ? {} : { from: e.attributes.image ?? '' }),
+    Type: e.type ?? 'container',
     Action: e.action,
     Actor: { ID: e.id, Attributes: e.attributes },
     scope: 'local',
@@ -78,7 +78,11 @@ export function eventMatches(e: DockerEvent, filters: Record<string, string[]>):
   if (!any('event', [e.Action, e.Action.split(':')[0]!])) return false;
   if (e.Type === 'image' && !any('image', [e.Actor.ID, e.Actor.Attributes.name ?? ''])) return false;
   if (e.Type !== 'image' && filters.image !== undefined && !any('image', [e.Actor.Attributes.image ?? ''])) return false;
-  if (filters.container !== undefined && (e.Type !== 'container' || !any('container', [e.Actor.ID, e.Actor.Attributes.name ?? '']))) return false;
+  if (filters.container !== undefined) {
+    const ids = e.Type === 'container' ? [e.Actor.ID, e.Actor.Attributes.name ?? ''] : e.Type === 'network' ? [e.Actor.Attributes.container ?? ''] : undefined;
+    if (ids === undefined || !any('container', ids)) return false;
+  }
+  if (filters.network !== undefined && (e.Type !== 'network' || !any('network', [e.Actor.ID, e.Actor.Attributes.name ?? '']))) return false;
   if (filters.label !== undefined) {
     const ok = filters.label.every((l) => {
       const eq = l.indexOf('=');

@@ -5,10 +5,12 @@ import { createServer, ServerResponse, type IncomingMessage, type Server } from 
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SkiffError, type Logger } from '../../base/index.js';
+import { offerUpgrade } from './attach-websocket.js';
 import type { ImageService } from '../../image/index.js';
 import { fromContainerEvent, fromImageEvent, EventHub } from './events.js';
 import { containerRoutes } from './routes/containers.js';
 import { diskUsageOf, volumeRoutes } from './routes/volumes.js';
+import { networkRoutes } from './routes/networks.js';
 import type { VolumeService } from '../../volume/index.js';
 import type { ContainerService } from '../../engine/index.js';
 import { sendError, sendJson, upgradeBodies, type ApiRequest } from './http.js';
@@ -87,6 +89,7 @@ export function createDockerApi(opts: DockerApiOptions): DockerApi {
     ...imageRoutes(opts.images),
     ...(opts.containers === undefined ? [] : containerRoutes(opts.containers)),
     ...(opts.volumes === undefined ? [] : volumeRoutes(opts.volumes)),
+    ...(opts.containers === undefined ? [] : networkRoutes(opts.containers)),
   ];
   const log = opts.logger;
 
@@ -125,11 +128,16 @@ export function createDockerApi(opts: DockerApiOptions): DockerApi {
     }
     const ctl = new AbortController();
     res.once('close', () => { if (!res.writableFinished) ctl.abort(new SkiffError('Cancelled', 'client went away')); });
-    const hijack = (contentType: string): Duplex => {
+    const takeSocket = (): Socket => {
       const socket = res.socket!;
       res.detachSocket(socket);
       hijacked.add(socket);
       socket.once('close', () => hijacked.delete(socket));
+      return socket;
+    };
+    if (upgrade !== undefined) offerUpgrade(raw, { head: upgrade.head, adopt: takeSocket }); // websocket routes
+    const hijack = (contentType: string): Duplex => {
+      const socket = takeSocket();
       const upgraded = upgrade !== undefined;
       socket.write(upgraded
         ? `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`

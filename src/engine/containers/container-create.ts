@@ -10,12 +10,15 @@ import { mergeImageConfig, validateHostConfig, type ContainerConfig, type HostCo
 import { attributesOf, containerDir, nowIso, type EngineContext } from './context.js';
 import { VALID_NAME, generateName } from './names.js';
 import { createVolumes } from './container-volumes.js';
+import { initialEndpoints, type EndpointConfig } from './container-network.js';
 import { ZERO_TIME, type ContainerRecord, type MountPoint } from './types.js';
 
 export interface CreateRequest {
   name?: string;
   config: ContainerConfig & { Image?: string };
   hostConfig?: HostConfig;
+  /** docker's NetworkingConfig: per network, aliases, static addresses, links. */
+  networkingConfig?: { EndpointsConfig?: Record<string, EndpointConfig> | null } | null;
 }
 
 export interface CreateResult {
@@ -56,6 +59,7 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest): P
   if (argv.length === 0) throw new SkiffError('InvalidArgument', 'no command specified', { field: 'Cmd' });
   const warnings = validateHostConfig(hostConfig, config);
   const name = pickName(ctx, req.name);
+  const networks = initialEndpoints(ctx, hostConfig.NetworkMode, req.networkingConfig?.EndpointsConfig ?? undefined);
 
   const id = randomBytes(32).toString('hex');
   const dir = containerDir(ctx, id);
@@ -87,6 +91,7 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest): P
       LogPath: join(dir, `${id}-json.log`),
       ExecIDs: [],
       MountPoints: mountPoints,
+      Networks: networks,
     };
     ctx.repo.insert({ id, name, imageId: image.id, createdMs: Date.now(), record });
     ctx.emit({ action: 'create', id, attributes: attributesOf(record) });

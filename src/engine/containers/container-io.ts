@@ -19,9 +19,11 @@ export interface AttachRequest {
   stdin: boolean;
   stdout: boolean;
   stderr: boolean;
+  /** The output as written, without stdcopy frames even without a tty (websocket attach: frames of its own). */
+  raw?: boolean;
 }
 
-/** The container's I/O as one socket (stdcopy frames without a tty, raw with one). */
+/** The container's I/O as one socket (stdcopy frames without a tty unless `raw`, raw with one). */
 export async function attachContainer(ctx: EngineContext, idOrName: string, req: AttachRequest): Promise<{ stream: Duplex; tty: boolean }> {
   const { record } = findContainer(ctx, idOrName);
   if (record.State.Paused) throw new SkiffError('Conflict', `container ${record.Id} is paused, unpause the container before attach`);
@@ -40,7 +42,7 @@ export async function attachContainer(ctx: EngineContext, idOrName: string, req:
     }
   }
   const stream = await ctx.runtime.shimClient(record.Id).attach({
-    stdin: req.stdin && record.Config.OpenStdin === true, stdout: req.stdout, stderr: req.stderr, framed: !tty,
+    stdin: req.stdin && record.Config.OpenStdin === true, stdout: req.stdout, stderr: req.stderr, framed: !tty && req.raw !== true,
   });
   ctx.emit({ action: 'attach', id: record.Id, attributes: attributesOf(record) });
   return { stream, tty };

@@ -3,7 +3,7 @@
 import { SkiffError } from '../../base/index.js';
 import type { ContainerRow } from '../../store/index.js';
 import { findContainer, type EngineContext } from './context.js';
-import type { ContainerRecord, ContainerSummary } from './types.js';
+import type { ContainerRecord, ContainerSummary, EndpointRecord } from './types.js';
 
 /** go-units HumanDuration, as `docker ps` prints "Up 3 seconds" / "Exited (0) 2 minutes ago". */
 export function humanDuration(ms: number): string {
@@ -42,6 +42,19 @@ function quoteArg(a: string): string {
   return /[\s"'\\]/.test(a) || a === '' ? JSON.stringify(a) : a;
 }
 
+/** docker's NetworkSettings.Ports: the published ports, and the exposed ones unbound, while running. */
+function portsOf(r: ContainerRecord): Record<string, { HostIp?: string; HostPort?: string }[] | null> {
+  if (r.Sandbox === undefined) return {};
+  const out: Record<string, { HostIp?: string; HostPort?: string }[] | null> = {};
+  for (const p of Object.keys(r.Config.ExposedPorts ?? {})) out[p.includes('/') ? p : `${p}/tcp`] = null;
+  return { ...out, ...r.Sandbox.Ports };
+}
+
+function publicEndpoint(ep: EndpointRecord): Record<string, unknown> {
+  const { IfName: _if, ...rest } = ep;
+  return rest;
+}
+
 export function summaryOf(row: ContainerRow<ContainerRecord>): ContainerSummary {
   const r = row.record;
   return {
@@ -51,7 +64,7 @@ export function summaryOf(row: ContainerRow<ContainerRecord>): ContainerSummary 
     ImageID: r.Image,
     Command: [r.Path, ...r.Args].map(quoteArg).join(' '),
     Created: Math.floor(Date.parse(r.Created) / 1000),
-    Ports: Object.entries(r.Network?.Ports ?? {}).flatMap(([key, bindings]) => {
+    Ports: Object.entries(portsOf(r)).flatMap(([key, bindings]) => {
       const [port, type] = key.split('/') as [string, string];
       if (bindings === null || bindings.length === 0) return [{ PrivatePort: Number(port), Type: type }];
       return bindings.map((b) => ({ IP: b.HostIp ?? '0.0.0.0', PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: type }));
@@ -60,7 +73,7 @@ export function summaryOf(row: ContainerRow<ContainerRecord>): ContainerSummary 
     State: r.State.Status,
     Status: statusText(r),
     HostConfig: { NetworkMode: r.HostConfig.NetworkMode ?? 'default' },
-    NetworkSettings: { Networks: r.Network === undefined ? {} : { [r.Network.NetworkName]: { NetworkID: r.Network.NetworkName, IPAddress: r.Network.IPAddress, Gateway: r.Network.Gateway, IPPrefixLen: r.Network.IPPrefixLen, MacAddress: r.Network.MacAddress } } },
+    NetworkSettings: { Networks: Object.fromEntries(Object.entries(r.Networks ?? {}).map(([name, ep]) => [name, publicEndpoint(ep)])) },
     Mounts: (r.MountPoints ?? []).map((m) => ({ ...m })),
   };
 }
@@ -83,6 +96,7 @@ export function listContainers(ctx: EngineContext, opts: { all?: boolean; limit?
     if (f.name !== undefined && !f.name.some((p) => new RegExp(p).test(r.Name.slice(1)))) return false;
     if (f.status !== undefined && !f.status.includes(r.State.Status)) return false;
     if (f.exited !== undefined && (r.State.Running || r.State.Status === 'created' || !f.exited.includes(String(r.State.ExitCode)))) return false;
+    if (f.network !== undefined && !f.network.some((n) => Object.entries(r.Networks ?? {}).some(([name, ep]) => name === n || (n.length >= 1 && ep.NetworkID.startsWith(n))))) return false;
     if (f.volume !== undefined && !f.volume.some((v) => (r.MountPoints ?? []).some((m) => m.Name === v || m.Destination === v))) return false;
     if (f.ancestor !== undefined && !f.ancestor.some((a) => a === r.ImageName || r.Image.startsWith(a) || r.Image === `sha256:${a}`)) return false;
     if (f.label !== undefined) {
@@ -124,26 +138,17 @@ export function inspectContainer(ctx: EngineContext, idOrName: string): Record<s
   };
 }
 
-function endpoint(r: ContainerRecord): Record<string, unknown> {
-  const n = r.Network;
-  return {
-    IPAMConfig: null, Links: null, Aliases: null, MacAddress: n?.MacAddress ?? '', DriverOpts: null, NetworkID: n?.NetworkName ?? '',
-    EndpointID: n === undefined ? '' : r.Id.slice(0, 12), Gateway: n?.Gateway ?? '', IPAddress: n?.IPAddress ?? '', IPPrefixLen: n?.IPPrefixLen ?? 0,
-    IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
-  };
-}
-
 /** docker's NetworkSettings: the top-level fields mirror the default bridge's endpoint. */
 function networkSettings(r: ContainerRecord): Record<string, unknown> {
-  const n = r.Network;
-  const mode = r.HostConfig.NetworkMode ?? 'default';
-  const name = mode === 'default' ? 'bridge' : mode;
+  const bridge = r.Networks?.['bridge'];
+  const attached = r.Sandbox !== undefined;
   return {
-    Bridge: '', SandboxID: n === undefined ? '' : r.Id, SandboxKey: n?.SandboxKey ?? '', Ports: n?.Ports ?? {}, HairpinMode: false,
+    Bridge: '', SandboxID: attached ? r.Id : '', SandboxKey: r.Sandbox?.Key ?? '', Ports: portsOf(r), HairpinMode: false,
     LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0, SecondaryIPAddresses: null, SecondaryIPv6Addresses: null,
-    EndpointID: n === undefined ? '' : r.Id.slice(0, 12), Gateway: n?.Gateway ?? '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0,
-    IPAddress: n?.IPAddress ?? '', IPPrefixLen: n?.IPPrefixLen ?? 0, IPv6Gateway: '', MacAddress: n?.MacAddress ?? '',
-    Networks: { [name]: endpoint(r) },
+    EndpointID: bridge?.EndpointID ?? '', Gateway: bridge?.Gateway ?? '', GlobalIPv6Address: bridge?.GlobalIPv6Address ?? '',
+    GlobalIPv6PrefixLen: bridge?.GlobalIPv6PrefixLen ?? 0, IPAddress: bridge?.IPAddress ?? '', IPPrefixLen: bridge?.IPPrefixLen ?? 0,
+    IPv6Gateway: bridge?.IPv6Gateway ?? '', MacAddress: bridge?.MacAddress ?? '',
+    Networks: Object.fromEntries(Object.entries(r.Networks ?? {}).map(([name, ep]) => [name, publicEndpoint(ep)])),
   };
 }
 

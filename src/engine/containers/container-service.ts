@@ -25,6 +25,10 @@ import { startHealthMonitor, stopHealthMonitor } from './container-health.js';
 import { containerStats, topContainer } from './container-stats.js';
 import { archivePath, containerChanges, exportContainer, extractToPath, statPath, upperLayer, type PathStat } from './container-fs.js';
 import { deleteTask, hasTask, startContainer, watchExit } from './container-task.js';
+import { removeOrphans } from './container-orphans.js';
+import { connectContainer, disconnectContainer, liveEndpoints, type EndpointConfig } from './container-network.js';
+import { createNetwork, inspectNetwork, listNetworks, pruneNetworks, removeNetwork } from './networks.js';
+import type { LiveEndpoint, NetworkCreateRequest } from '../../network/index.js';
 import type { ContainerEvent, ContainerRecord, ContainerSummary, ExecConfig, WaitCondition } from './types.js';
 
 export interface ContainerServiceOptions {
@@ -70,6 +74,7 @@ export class ContainerService {
 
   /** Re-adopts containers whose shims survived a daemon restart; records exits that happened meanwhile. */
   async reconcile(): Promise<{ adopted: string[]; exited: string[] }> {
+    await removeOrphans(this.ctx); // what belongs to no row: tasks, shims, mounts, dirs, snapshots, cgroups
     await mkdir(this.ctx.paths.containers, { recursive: true, mode: 0o711 });
     const adopted: string[] = [];
     const exited: string[] = [];
@@ -117,6 +122,16 @@ export class ContainerService {
   }
 
   create(req: CreateRequest): Promise<CreateResult> { return createContainer(this.ctx, req); }
+
+  listNetworks(filters?: Record<string, string[]>): Record<string, unknown>[] { return listNetworks(this.ctx, filters); }
+  inspectNetwork(idOrName: string): Record<string, unknown> { return inspectNetwork(this.ctx, idOrName); }
+  createNetwork(req: NetworkCreateRequest): Promise<{ Id: string; Warning: string }> { return createNetwork(this.ctx, req); }
+  removeNetwork(idOrName: string): Promise<void> { return removeNetwork(this.ctx, idOrName); }
+  pruneNetworks(filters?: Record<string, string[]>): Promise<{ NetworksDeleted: string[] | null }> { return pruneNetworks(this.ctx, filters); }
+  connect(network: string, container: string, cfg?: EndpointConfig): Promise<void> { return connectContainer(this.ctx, network, container, cfg); }
+  disconnect(network: string, container: string, force = false): Promise<void> { return disconnectContainer(this.ctx, network, container, force); }
+  /** The running containers' attachments (the network service's reconcile after a restart). */
+  liveEndpoints(): LiveEndpoint[] { return liveEndpoints(this.ctx); }
   start(id: string): Promise<void> { return startContainer(this.ctx, id); }
   stop(id: string, opts?: { timeoutS?: number; signal?: string }): Promise<void> { return stopContainer(this.ctx, id, opts); }
   restart(id: string, opts?: { timeoutS?: number; signal?: string }): Promise<void> { return restartContainer(this.ctx, id, opts); }
@@ -178,7 +193,9 @@ export class ContainerService {
     }
     const oldName = row.record.Name;
     this.ctx.repo.rename(row.id, name);
+    this.ctx.networks?.rename(row.id, oldName.replace(/^\//, ''), name);
     row.record.Name = `/${name}`;
+    for (const ep of Object.values(row.record.Networks ?? {})) ep.DNSNames = ep.DNSNames?.map((n) => (n === oldName.slice(1) ? name : n)) ?? null;
     saveRecord(this.ctx, row.record);
     this.ctx.emit({ action: 'rename', id: row.id, attributes: { name, oldName } });
   }

@@ -4,7 +4,7 @@
 // exit: the engine records it, deletes the task and unmounts the rootfs.
 
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SkiffError, isCode } from '../../base/index.js';
 import { exitCodeOf } from '../../runtime/index.js';
@@ -12,6 +12,7 @@ import { MNT_DETACH, mountAll, mountPoints, umount, writeFileAtomicSync } from '
 import { buildContainerSpec } from '../spec/index.js';
 import { scheduleRestart, shouldRestart } from './container-restart.js';
 import { volumeInputs } from './container-volumes.js';
+import { attachNetworks, detachNetworks, modeNetwork, writeNetworkFiles } from './container-network.js';
 import { attributesOf, containerDir, findContainer, nowIso, rootfsDir, saveRecord, type EngineContext } from './context.js';
 import type { ContainerRecord } from './types.js';
 
@@ -35,28 +36,6 @@ export function hasTask(ctx: EngineContext, id: string): boolean {
   }
 }
 
-async function writeNetworkFiles(record: ContainerRecord): Promise<void> {
-  const hostname = record.Config.Hostname ?? record.Id.slice(0, 12);
-  await writeFile(record.HostnamePath, `${hostname}\n`);
-  const hosts = [
-    '127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'ff00::0\tip6-mcastprefix',
-    'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters',
-    ...(record.HostConfig.ExtraHosts ?? []).map((h: string) => { const i = h.indexOf(':'); return `${h.slice(i + 1)}\t${h.slice(0, i)}`; }),
-  ];
-  await writeFile(record.HostsPath, `${hosts.join('\n')}\n`);
-  let resolv = '';
-  try {
-    resolv = await readFile('/etc/resolv.conf', 'utf8');
-  } catch {
-    // no host resolv.conf: an empty one
-  }
-  // docker drops loopback nameservers: they mean nothing inside the container's own network namespace
-  const kept = resolv.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1\s*$)/.test(l));
-  const dns = record.HostConfig.Dns ?? [];
-  const lines = dns.length > 0 ? [...dns.map((d: string) => `nameserver ${d}`), ...kept.filter((l) => !/^\s*nameserver/.test(l))] : kept;
-  await writeFile(record.ResolvConfPath, `${lines.join('\n').trim()}\n`);
-}
-
 /** Creates the task if there is none: the init then waits for start, the shim serves attach. */
 export async function ensureTask(ctx: EngineContext, record: ContainerRecord): Promise<void> {
   if (hasTask(ctx, record.Id)) return;
@@ -64,7 +43,6 @@ export async function ensureTask(ctx: EngineContext, record: ContainerRecord): P
   const dir = containerDir(ctx, id);
   const rootfs = rootfsDir(ctx, id);
   const net = record.HostConfig.NetworkMode ?? 'default';
-  const bridged = net === 'default' || net === 'bridge';
   // container:<name|id> modes join a running container's namespaces by their /proc paths
   const joinOf = (mode: string | undefined, ns: string, what: string): string | undefined => {
     if (mode === undefined || !mode.startsWith('container:')) return undefined;
@@ -76,21 +54,12 @@ export async function ensureTask(ctx: EngineContext, record: ContainerRecord): P
   const joinedNet = joinOf(net, 'net', 'network');
   const ipcNsPath = joinOf(record.HostConfig.IpcMode, 'ipc', 'IPC namespace');
   const pidNsPath = joinOf(record.HostConfig.PidMode, 'pid', 'PID namespace');
-  if (!bridged && net !== 'none' && net !== 'host' && joinedNet === undefined) {
-    throw new SkiffError('NotImplemented', `network mode "${net}" is not available yet: use the default bridge, none or host`, { field: 'HostConfig.NetworkMode' });
-  }
-  if (bridged && ctx.networks === undefined) throw new SkiffError('FailedPrecondition', 'the bridge network is not available in this daemon', { field: 'HostConfig.NetworkMode' });
   await mkdir(rootfs, { recursive: true, mode: 0o755 });
   if (!mountPoints().includes(rootfs)) await mountAll(await ctx.images.snapshotter.mounts(id), rootfs);
   let netnsPath: string | undefined = joinedNet;
   try {
-    if (bridged) {
-      const attached = await ctx.networks!.attach(id, record.HostConfig.PortBindings ?? {});
-      netnsPath = attached.netnsPath;
-      record.Network = { ...attached.endpoint, Ports: attached.ports, NetworkName: 'bridge', SandboxKey: attached.netnsPath };
-      saveRecord(ctx, record);
-    }
-    await writeNetworkFiles(record);
+    netnsPath ??= await attachNetworks(ctx, record);
+    const files = await writeNetworkFiles(ctx, record);
     const vols = await volumeInputs(ctx.volumes, record.MountPoints ?? [], rootfs);
     const built = await buildContainerSpec({
       volumes: vols.volumes,
@@ -99,7 +68,7 @@ export async function ensureTask(ctx: EngineContext, record: ContainerRecord): P
       name: record.Name.slice(1),
       // the image config was merged into record.Config at create: no blob reads on every start
       image: { id: record.Image, config: {} },
-      config: record.Config,
+      config: files.env.length === 0 ? record.Config : { ...record.Config, Env: [...files.env, ...(record.Config.Env ?? [])] },
       hostConfig: record.HostConfig,
       rootfsPath: rootfs,
       hostsPath: record.HostsPath,
@@ -131,17 +100,8 @@ export async function ensureTask(ctx: EngineContext, record: ContainerRecord): P
     });
   } catch (err) {
     try { umount(rootfs, MNT_DETACH); } catch { /* not mounted */ }
-    if (bridged) await detachNetwork(ctx, record);
+    await detachNetworks(ctx, record);
     throw err;
-  }
-}
-
-async function detachNetwork(ctx: EngineContext, record: ContainerRecord): Promise<void> {
-  if (ctx.networks === undefined) return;
-  await ctx.networks.detach(record.Id);
-  if (record.Network !== undefined) {
-    record.Network = undefined;
-    saveRecord(ctx, record);
   }
 }
 
@@ -201,14 +161,13 @@ export function watchExit(ctx: EngineContext, id: string): void {
 /** Records the end of a run; true when the container is to be removed now (--rm). */
 async function finishRun(ctx: EngineContext, id: string, exitCode: number): Promise<boolean> {
   ctx.stopHealth(id);
-  const row = ctx.repo.get(id);
   // Read the cgroup's OOM count before the task (and its cgroup) goes: docker's State.OOMKilled.
   const stats = await ctx.runtime.stats(id).catch(() => undefined) as { memory?: { oomKillCount: number } } | undefined;
   const oomKilled = (stats?.memory?.oomKillCount ?? 0) > 0;
-  await deleteTask(ctx, id);
+  await deleteTask(ctx, id); // detaches the networks, saving the record without addresses
+  const row = ctx.repo.get(id);
   if (row === undefined) return false;
   const record = row.record;
-  record.Network = undefined; // detached by deleteTask
   record.State = { ...record.State, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: exitCode, OOMKilled: oomKilled, FinishedAt: nowIso() };
   saveRecord(ctx, record);
   if (oomKilled) ctx.emit({ action: 'oom', id, attributes: attributesOf(record) });
@@ -224,8 +183,8 @@ async function finishRun(ctx: EngineContext, id: string, exitCode: number): Prom
 /** Deletes the runtime's task and unmounts the rootfs; idempotent. */
 export async function deleteTask(ctx: EngineContext, id: string): Promise<void> {
   const row = ctx.repo.get(id);
-  if (row !== undefined && (row.record.Network !== undefined || ['default', 'bridge'].includes(row.record.HostConfig.NetworkMode ?? 'default'))) {
-    await detachNetwork(ctx, row.record).catch((err: unknown) => ctx.logger.warn({ container: id, err: String(err) }, 'detaching the network failed'));
+  if (row !== undefined && (row.record.Sandbox !== undefined || modeNetwork(row.record.HostConfig.NetworkMode) !== undefined)) {
+    await detachNetworks(ctx, row.record).catch((err: unknown) => ctx.logger.warn({ container: id, err: String(err) }, 'detaching the networks failed'));
   }
   if (hasTask(ctx, id)) await ctx.runtime.delete(id, true).catch((err: unknown) => ctx.logger.warn({ container: id, err: String(err) }, 'deleting the task failed'));
   const rootfs = rootfsDir(ctx, id);

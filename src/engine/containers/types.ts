@@ -53,20 +53,34 @@ export interface ContainerRecord {
   LogPath: string;
   /** Exec instances of this container (docker's ExecIDs), newest last. */
   ExecIDs: string[];
-  /** Set while attached to a network (docker's NetworkSettings, the parts that vary). */
-  Network?: {
-    IPAddress: string;
-    IPPrefixLen: number;
-    Gateway: string;
-    MacAddress: string;
-    Ports: Record<string, { HostIp?: string; HostPort?: string }[] | null>;
-    NetworkName: string;
-    SandboxKey: string;
-  } | undefined;
+  /** The networks the container is on (docker's NetworkSettings.Networks), by network name. */
+  Networks?: Record<string, EndpointRecord>;
+  /** Set while the container has its network namespace: its path and the published ports. */
+  Sandbox?: { Key: string; Ports: Record<string, { HostIp?: string; HostPort?: string }[] | null> } | undefined;
   /** Volumes and binds (docker's MountPoints). */
   MountPoints?: MountPoint[];
   /** Stopped by the user (docker's HasBeenManuallyStopped): unless-stopped stays down after a daemon restart. */
   ManuallyStopped?: boolean;
+}
+
+/** docker's EndpointSettings: what was asked (kept) and the addresses (while attached). */
+export interface EndpointRecord {
+  IPAMConfig: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
+  Links: string[] | null;
+  Aliases: string[] | null;
+  MacAddress: string;
+  DriverOpts: Record<string, string> | null;
+  NetworkID: string;
+  EndpointID: string;
+  Gateway: string;
+  IPAddress: string;
+  IPPrefixLen: number;
+  IPv6Gateway: string;
+  GlobalIPv6Address: string;
+  GlobalIPv6PrefixLen: number;
+  DNSNames: string[] | null;
+  /** The interface in the container while attached (eth0, eth1…); not docker's. */
+  IfName?: string;
 }
 
 /** GET /containers/json entry (docker's ContainerSummary). */
@@ -120,6 +134,8 @@ export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
 /** Container lifecycle events for /events (docker's Type "container"). */
 export interface ContainerEvent {
+  /** docker's event Type: container unless said (network connect/disconnect/create/destroy). */
+  type?: 'container' | 'network';
   action: string;
   id: string;
   attributes: Record<string, string>;

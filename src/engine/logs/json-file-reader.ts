@@ -3,6 +3,10 @@
 // `--since`/`--until` by the record's time, and `--follow` that keeps reading the live file and
 // moves on when the shim rotates it (the old file is finished first, then the new one is read from
 // its start), until the caller stops it (the container exited and everything was read).
+// The shim keeps only whole records in its files (a write cut short by a full disk is cut back), but
+// a torn or foreign line is skipped, never returned. When the shim renamed the live file to <log>.1
+// and could not create a new one (no space or inode left), it writes on into <log>.1: that file is
+// then the live one, until <log> appears.
 
 import { createReadStream, existsSync, statSync, watch, type FSWatcher, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -82,9 +86,11 @@ function wanted(r: LogRecord, o: ReadLogsOptions): boolean {
 
 export async function* readLogs(o: ReadLogsOptions): AsyncGenerator<LogRecord> {
   const files = filesOf(o.path, o.maxFiles);
-  const rotated = files.filter((f) => f !== o.path);
+  // no <log>: the shim is writing on into <log>.1 (rotation could not create a new file)
+  const liveFile = files.includes(o.path) || !files.includes(`${o.path}.1`) ? o.path : `${o.path}.1`;
+  const rotated = files.filter((f) => f !== liveFile);
   // the live file is read up to its last whole line; following continues exactly there
-  const live = existsSync(o.path) ? await readFrom(o.path, 0) : { text: '', bytes: 0 };
+  const live = await readFrom(liveFile, 0);
   const liveRecords = splitRecords(live.text).records;
   if (o.tail !== undefined && o.tail >= 0) {
     // keep the last N wanted records in a ring (files are bounded by max-size, read once)
@@ -101,11 +107,11 @@ export async function* readLogs(o: ReadLogsOptions): AsyncGenerator<LogRecord> {
     for (const f of rotated) for await (const r of recordsOf(f)) if (wanted(r, o)) yield r;
     for (const r of liveRecords) if (wanted(r, o)) yield r;
   }
-  if (o.follow === true) yield* follow(o, live.bytes);
+  if (o.follow === true) yield* follow(o, live.bytes, live.ino);
 }
 
-/** Reads the live file from `offset` on, reopening it when the shim rotates it, until stopped. */
-async function* follow(o: ReadLogsOptions, offset: number): AsyncGenerator<LogRecord> {
+/** Reads the live file (inode `ino`) from `offset` on, reopening it when the shim rotates it, until stopped. */
+async function* follow(o: ReadLogsOptions, offset: number, ino: number): AsyncGenerator<LogRecord> {
   let stopped = false;
   let wake: (() => void) | undefined;
   const poke = (): void => {
@@ -123,19 +129,27 @@ async function* follow(o: ReadLogsOptions, offset: number): AsyncGenerator<LogRe
   } catch {
     // no inotify: the timer below still polls
   }
-  let inode = inodeOf(o.path) ?? -1;
+  let inode = ino;
   let pending = '';
   try {
     for (;;) {
       const drainedToStop = stopped; // read once more after the stop signal, then end
       // The shim renames the live file away and creates a new one: either may be missing for a moment.
       const st = statOrUndefined(o.path);
-      if (st !== undefined) {
+      if (st === undefined && inode !== -1 && inodeOf(`${o.path}.1`) === inode) {
+        // renamed to <log>.1 and no new <log> yet: the shim may be writing on into it
+        const chunk = await readFrom(`${o.path}.1`, offset);
+        if (chunk.ino === inode) {
+          offset += chunk.bytes;
+          for (const r of splitRecords(pending + chunk.text).records) if (wanted(r, o)) yield r;
+          pending = '';
+        }
+      } else if (st !== undefined) {
         if (st.ino !== inode) {
           // rotated: finish the old file (now <path>.1) from our offset, then start the new one at 0
           if (inode !== -1 && inodeOf(`${o.path}.1`) === inode) {
             const rest = await readFrom(`${o.path}.1`, offset);
-            for (const r of splitRecords(pending + rest.text).records) if (wanted(r, o)) yield r;
+            if (rest.ino === inode) for (const r of splitRecords(pending + rest.text).records) if (wanted(r, o)) yield r;
           }
           pending = '';
           inode = st.ino;
@@ -175,22 +189,23 @@ function inodeOf(path: string): number | undefined {
   return statOrUndefined(path)?.ino;
 }
 
-async function readFrom(file: string, offset: number): Promise<{ text: string; bytes: number }> {
+/** Whole lines of `file` from `offset` on, and the file's inode (-1 when it does not exist). */
+async function readFrom(file: string, offset: number): Promise<{ text: string; bytes: number; ino: number }> {
   let fh;
   try {
     fh = await open(file, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { text: '', bytes: 0 };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { text: '', bytes: 0, ino: -1 };
     throw err;
   }
   try {
-    const size = (await fh.stat()).size;
-    if (size <= offset) return { text: '', bytes: 0 };
+    const { size, ino } = await fh.stat();
+    if (size <= offset) return { text: '', bytes: 0, ino };
     const buf = Buffer.alloc(size - offset);
     const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
     // only whole lines count as read; a torn record is read again next time
     const end = buf.lastIndexOf(0x0a, bytesRead - 1) + 1;
-    return { text: buf.subarray(0, end).toString('utf8'), bytes: end };
+    return { text: buf.subarray(0, end).toString('utf8'), bytes: end, ino };
   } finally {
     await fh.close();
   }

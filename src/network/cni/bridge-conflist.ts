@@ -16,6 +16,8 @@ export interface BridgeNetwork {
   gateway?: string | undefined;
   /** docker's --ip-range: addresses are handed out from here only. */
   ipRange?: { start: string; end: string } | undefined;
+  /** More ranges on the same interface: an IPv6 subnet of a dual-stack network. */
+  extraRanges?: { subnet: string; gateway?: string; ipRange?: { start: string; end: string } }[];
   /** docker's --internal: no masquerade, no default route. */
   internal?: boolean;
   /** host-local's lease directory. */
@@ -23,13 +25,19 @@ export interface BridgeNetwork {
   mtu?: number;
 }
 
-export function bridgeConflist(n: BridgeNetwork): NetworkConfigList {
-  const range: Record<string, string> = { subnet: n.subnet };
-  if (n.gateway !== undefined) range['gateway'] = n.gateway;
-  if (n.ipRange !== undefined) {
-    range['rangeStart'] = n.ipRange.start;
-    range['rangeEnd'] = n.ipRange.end;
+function hostLocalRange(r: { subnet: string; gateway?: string | undefined; ipRange?: { start: string; end: string } | undefined }): Record<string, string> {
+  const range: Record<string, string> = { subnet: r.subnet };
+  if (r.gateway !== undefined) range['gateway'] = r.gateway;
+  if (r.ipRange !== undefined) {
+    range['rangeStart'] = r.ipRange.start;
+    range['rangeEnd'] = r.ipRange.end;
   }
+  return range;
+}
+
+export function bridgeConflist(n: BridgeNetwork): NetworkConfigList {
+  const ranges = [[hostLocalRange(n)], ...(n.extraRanges ?? []).map((r) => [hostLocalRange(r)])];
+  const v6 = (n.extraRanges ?? []).some((r) => r.subnet.includes(':'));
   const internal = n.internal === true;
   return {
     cniVersion: '1.0.0',
@@ -41,11 +49,13 @@ export function bridgeConflist(n: BridgeNetwork): NetworkConfigList {
         isGateway: true,
         ipMasq: !internal,
         hairpinMode: true,
+        // static addresses (--ip, --ip6) reach host-local as runtimeConfig.ips
+        capabilities: { ips: true },
         ...(n.mtu !== undefined ? { mtu: n.mtu } : {}),
         ipam: {
           type: 'host-local',
-          ranges: [[range]],
-          routes: internal ? [] : [{ dst: '0.0.0.0/0' }],
+          ranges,
+          routes: internal ? [] : [{ dst: '0.0.0.0/0' }, ...(v6 ? [{ dst: '::/0' }] : [])],
           dataDir: n.ipamDataDir,
         },
       },

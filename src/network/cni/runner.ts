@@ -100,7 +100,7 @@ export class CniRunner {
   }
 
   /** Every cached attachment: for reconcile after a restart (what was attached when we went down). */
-  async cachedAttachments(): Promise<{ networkName: string; containerId: string; ifName: string; netns: string; result: CniResult }[]> {
+  async cachedAttachments(): Promise<{ networkName: string; containerId: string; ifName: string; netns: string; result: CniResult; capabilityArgs: Record<string, unknown> }[]> {
     let names: string[];
     try {
       names = await readdir(this.opts.cacheDir);
@@ -112,7 +112,7 @@ export class CniRunner {
       if (!name.endsWith('.json')) continue;
       try {
         const e = JSON.parse(await readFile(join(this.opts.cacheDir, name), 'utf8')) as CacheEntry;
-        out.push({ networkName: e.networkName, containerId: e.containerId, ifName: e.ifName, netns: e.netns, result: e.result });
+        out.push({ networkName: e.networkName, containerId: e.containerId, ifName: e.ifName, netns: e.netns, result: e.result, capabilityArgs: e.capabilityArgs ?? {} });
       } catch {
         // a torn or foreign file: reconcile will not act on it
       }

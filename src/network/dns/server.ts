@@ -28,6 +28,8 @@ export interface EmbeddedDnsOptions {
   reverse?: (ip: string) => string | undefined;
   /** Resolvers for everything else (host:port); none: SERVFAIL, as docker answers without any. */
   upstreams: readonly { host: string; port: number }[];
+  /** A client's own resolvers (a container's --dns), instead of `upstreams`. */
+  upstreamsFor?: (client: string) => readonly { host: string; port: number }[] | undefined;
   /** TTL of our own answers, seconds. docker uses 600. */
   ttl?: number;
   upstreamTimeoutMs?: number;
@@ -142,7 +144,7 @@ export class EmbeddedDns {
       if (type === 'AAAA' || type === 'ANY') for (const ip of known.aaaa) answers.push({ type: 'AAAA', name: q.name, ttl, data: ip });
       return this.reply(query, 'NOERROR', answers);
     }
-    return (await this.forward(msg)) ?? this.reply(query, 'SERVFAIL', []);
+    return (await this.forward(msg, this.opts.upstreamsFor?.(plainClient) ?? this.opts.upstreams)) ?? this.reply(query, 'SERVFAIL', []);
   }
 
   private reply(query: Packet, rcode: keyof typeof RCODE, answers: dnsPacket.Answer[]): Buffer {
@@ -159,8 +161,8 @@ export class EmbeddedDns {
   }
 
   /** The upstreams in turn over UDP; the first answer is relayed as it came. */
-  private async forward(msg: Buffer): Promise<Buffer | undefined> {
-    for (const up of this.opts.upstreams) {
+  private async forward(msg: Buffer, upstreams: readonly { host: string; port: number }[]): Promise<Buffer | undefined> {
+    for (const up of upstreams) {
       const reply = await new Promise<Buffer | undefined>((resolve) => {
         const sock = createSocket(up.host.includes(':') ? 'udp6' : 'udp4');
         const timer = setTimeout(() => done(undefined), this.opts.upstreamTimeoutMs ?? 2000);

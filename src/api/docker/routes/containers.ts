@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { SkiffError } from '../../../base/index.js';
 import { frameRecord, type ContainerService, type WaitCondition } from '../../../engine/index.js';
 import { boolParam, filtersParam, intParam, readJsonBody, sendJson, sendNoContent, type Handler } from '../http.js';
+import { attachWebSocket } from '../attach-websocket.js';
 import type { Route } from '../router.js';
 
 const RAW = 'application/vnd.docker.raw-stream';
@@ -65,6 +66,27 @@ function validateCreateBody(body: Record<string, unknown>): void {
     strList('HostConfig.CapAdd', h.CapAdd, false);
     strList('HostConfig.CapDrop', h.CapDrop, false);
     if (h.NetworkMode !== undefined && typeof h.NetworkMode !== 'string') fail('HostConfig.NetworkMode', 'container.NetworkMode', h.NetworkMode);
+    strList('HostConfig.Dns', h.Dns, false);
+    strList('HostConfig.DnsSearch', h.DnsSearch, false);
+    strList('HostConfig.DnsOptions', h.DnsOptions, false);
+    strList('HostConfig.ExtraHosts', h.ExtraHosts, false);
+    strList('HostConfig.Links', h.Links, false);
+  }
+  const nc = body.NetworkingConfig;
+  if (nc !== undefined && nc !== null) {
+    if (typeof nc !== 'object' || Array.isArray(nc)) fail('NetworkingConfig', 'network.NetworkingConfig', nc);
+    const eps = (nc as Record<string, unknown>).EndpointsConfig;
+    if (eps !== undefined && eps !== null) {
+      if (typeof eps !== 'object' || Array.isArray(eps)) fail('NetworkingConfig.EndpointsConfig', 'map[string]*network.EndpointSettings', eps);
+      for (const [k, ep] of Object.entries(eps as Record<string, unknown>)) {
+        if (ep === null) continue;
+        if (typeof ep !== 'object' || Array.isArray(ep)) fail(`NetworkingConfig.EndpointsConfig.${k}`, 'network.EndpointSettings', ep);
+        const e = ep as Record<string, unknown>;
+        strList(`EndpointSettings.Aliases`, e.Aliases, false);
+        strList(`EndpointSettings.Links`, e.Links, false);
+        if (e.IPAMConfig !== undefined && e.IPAMConfig !== null && (typeof e.IPAMConfig !== 'object' || Array.isArray(e.IPAMConfig))) fail('EndpointSettings.IPAMConfig', 'network.EndpointIPAMConfig', e.IPAMConfig);
+      }
+    }
   }
   // Strings as Cmd/Entrypoint are docker's strslice: one element
   if (typeof body.Cmd === 'string') body.Cmd = [body.Cmd];
@@ -95,10 +117,13 @@ export function containerRoutes(c: ContainerService): Route[] {
   const create: Handler = async (req, res) => {
     const body = await readJsonBody<Record<string, unknown> & { HostConfig?: Record<string, unknown>; NetworkingConfig?: unknown }>(req.raw, 'container config');
     validateCreateBody(body);
-    const { HostConfig, NetworkingConfig: _n, ...config } = body;
-    void _n;
+    const { HostConfig, NetworkingConfig, ...config } = body;
     const name = req.query.get('name') ?? undefined;
-    const result = await c.create({ ...(name === undefined ? {} : { name }), config: config as never, ...(HostConfig === undefined || HostConfig === null ? {} : { hostConfig: HostConfig as never }) });
+    const result = await c.create({
+      ...(name === undefined ? {} : { name }), config: config as never,
+      ...(HostConfig === undefined || HostConfig === null ? {} : { hostConfig: HostConfig as never }),
+      ...(NetworkingConfig === undefined || NetworkingConfig === null ? {} : { networkingConfig: NetworkingConfig as never }),
+    });
     sendJson(res, 201, result);
   };
   const list: Handler = async (req, res) => {
@@ -295,6 +320,7 @@ export function containerRoutes(c: ContainerService): Route[] {
     { method: 'POST', path: new RegExp(`^/containers/${id}/unpause$`), handler: unpause },
     { method: 'POST', path: new RegExp(`^/containers/${id}/wait$`), handler: wait },
     { method: 'POST', path: new RegExp(`^/containers/${id}/attach$`), handler: attach },
+    { method: 'GET', path: new RegExp(`^/containers/${id}/attach/ws$`), handler: (req, res) => attachWebSocket(c, req, res) },
     { method: 'GET', path: new RegExp(`^/containers/${id}/logs$`), handler: logs },
     { method: 'POST', path: new RegExp(`^/containers/${id}/resize$`), handler: resize },
     { method: 'GET', path: new RegExp(`^/containers/${id}/stats$`), handler: stats },
