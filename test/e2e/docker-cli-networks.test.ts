@@ -77,6 +77,13 @@ async function setup(t: import('node:test').TestContext, bridge: string, bip: st
   return { ...d, hostNet: net };
 }
 
+/** The daemon's net:1 as a docker archive (for a second daemon). */
+async function saveImage(d: Skiffd): Promise<string> {
+  const file = join(d.dir, 'net.tar');
+  ok(await docker(d, ['save', '-o', file, 'net:1']), 'save');
+  return file;
+}
+
 /** The A records nslookup printed for a name (busybox: "Name: x" then "Address: ip" lines). */
 function addresses(out: string): string[] {
   return [...out.split(/\n\s*\n/).filter((b) => /^Name:/m.test(b)).join('\n').matchAll(/^Address:\s*(\S+)$/gm)].map((m) => m[1]!);
@@ -159,12 +166,29 @@ test('user-defined networks: DNS by name/alias/id, isolation, internal, static I
 });
 
 test('default bridge: -P, --link, --add-host, --dns*, --hostname; a port in use; kill -9 keeps addresses, ports and names', { skip, timeout: 180_000 }, async (t) => {
+  // a host where dockerd has run: FORWARD policy DROP
+  const policy = /^-P FORWARD (\w+)/m.exec(execFileSync('iptables', ['-S', 'FORWARD'], { encoding: 'utf8' }))?.[1] ?? 'ACCEPT';
+  execFileSync('iptables', ['-P', 'FORWARD', 'DROP']);
+  t.after(() => { execFileSync('iptables', ['-P', 'FORWARD', policy]); });
   const d = await setup(t, `skl${process.pid % 100000}`, '10.223.0.1/24');
   ok(await docker(d, ['run', '-d', '--name', 'srv', '-P', 'net:1', 'httpd', '-f', '-p', '80', '-h', '/']), 'run -P');
   const port = Number(/:(\d+)$/.exec(ok(await docker(d, ['port', 'srv', '80']), 'port').trim())![1]);
   assert.ok(port > 0);
   assert.match(await retry(() => httpGet(port)), /^HTTP\/1\.[01] /, 'the random port answers on 127.0.0.1');
   const srvIp = ok(await docker(d, ['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'srv']), 'ip').trim();
+  // hairpin: another container, and srv itself, through the published port on the gateway
+  const get = `echo -e 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 10.223.0.1 ${port}`;
+  assert.match(ok(await docker(d, ['run', '--rm', 'net:1', 'sh', '-c', get]), 'from another container'), /^HTTP\/1\.[01] /);
+  assert.match(ok(await docker(d, ['exec', 'srv', 'sh', '-c', get]), 'from itself'), /^HTTP\/1\.[01] /);
+
+  // a second daemon with its own data root and bridge: both work, neither reaches the other's containers
+  const other = await startSkiffd(t, { daemonJson: { 'cgroup-parent': 'skiff-test', bridge: `sko${process.pid % 100000}`, bip: '10.225.0.1/24' } });
+  ok(await docker(other, ['load', '-i', await saveImage(d)]), 'load into the second daemon');
+  const cross = ok(await docker(other, ['run', '--rm', 'net:1', 'sh', '-c', `ip -4 -o addr show eth0; nc -w 2 ${srvIp} 80 </dev/null; echo "tcp=$?"`]), 'second daemon');
+  assert.match(cross, /inet 10\.225\.0\.\d+\/24/);
+  assert.match(cross, /tcp=1/, 'the other daemon\'s containers are isolated');
+  assert.match(await retry(() => httpGet(port)), /^HTTP\/1\.[01] /, 'the first daemon\'s port still answers');
+  await other.stop();
 
   const files = ok(await docker(d, ['run', '--rm', '--link', 'srv:web', '--add-host', 'db.example:10.1.2.3', '--dns', '10.9.9.9', '--dns-search', 'corp.example',
     '--dns-option', 'ndots:2', '--hostname', 'box', 'net:1', 'sh', '-c', 'cat /etc/hosts /etc/resolv.conf; env']), 'files');

@@ -4,8 +4,8 @@
 // exit: the engine records it, deletes the task and unmounts the rootfs.
 
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { SkiffError, isCode } from '../../base/index.js';
 import { exitCodeOf } from '../../runtime/index.js';
 import { MNT_DETACH, mountAll, mountPoints, umount, writeFileAtomicSync } from '../../sys/index.js';
@@ -158,12 +158,19 @@ export function watchExit(ctx: EngineContext, id: string): void {
   ctx.exits.set(id, done);
 }
 
+/** The shim notes log records it could not write (a full disk) in shim.log beside its socket. */
+async function reportShimNotes(ctx: EngineContext, id: string): Promise<void> {
+  const notes = await readFile(join(dirname(ctx.runtime.monitorPaths(id).socket), 'shim.log'), 'utf8').catch(() => '');
+  for (const line of notes.split('\n').filter((l) => l.trim() !== '')) ctx.logger.warn({ container: id, shim: line.trim() }, 'the container\'s log lost records');
+}
+
 /** Records the end of a run; true when the container is to be removed now (--rm). */
 async function finishRun(ctx: EngineContext, id: string, exitCode: number): Promise<boolean> {
   ctx.stopHealth(id);
   // Read the cgroup's OOM count before the task (and its cgroup) goes: docker's State.OOMKilled.
   const stats = await ctx.runtime.stats(id).catch(() => undefined) as { memory?: { oomKillCount: number } } | undefined;
   const oomKilled = (stats?.memory?.oomKillCount ?? 0) > 0;
+  await reportShimNotes(ctx, id);
   await deleteTask(ctx, id); // detaches the networks, saving the record without addresses
   const row = ctx.repo.get(id);
   if (row === undefined) return false;
