@@ -9,10 +9,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
+import dnsPacket from 'dns-packet';
 import { join } from 'node:path';
 import { addedSince, restoreHostNet, snapshotHostNet } from '../helpers/host-net.js';
 import { killPid } from '../helpers/cleanup.js';
+import { busyboxRootfs } from '../fixtures/busybox-rootfs.js';
 import { docker, haveDockerCli, runCmd, startSkiffd, type CmdResult, type Skiffd } from '../helpers/skiffd.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : haveDockerCli;
@@ -70,11 +73,26 @@ async function setup(t: import('node:test').TestContext, bridge: string, bip: st
   t.after(() => rm(dir, { recursive: true, force: true }));
   await mkdir(join(dir, 'root/bin'), { recursive: true });
   await copyFile('/bin/busybox', join(dir, 'root/bin/busybox'));
+  await copyFile(join(await busyboxRootfs(), 'bin/probe'), join(dir, 'root/bin/probe'));
   for (const a of ['sh', 'ip', 'nc', 'echo', 'cat', 'sleep', 'nslookup', 'ping', 'httpd', 'env', 'grep', 'true']) await symlink('busybox', join(dir, `root/bin/${a}`));
   const tar = join(dir, 'rootfs.tar');
   assert.equal((await runCmd('tar', ['-C', join(dir, 'root'), '-cf', tar, '.'])).code, 0);
   ok(await docker(d, ['import', '-c', 'ENV PATH=/bin', '-c', 'EXPOSE 80', tar, 'net:1']), 'import');
   return { ...d, hostNet: net };
+}
+
+/** A resolver on a loopback address answering A questions from a table (the containers' --dns). */
+async function fakeResolver(address: string, table: Record<string, string>): Promise<{ close(): void }> {
+  const sock = createSocket('udp4');
+  sock.on('message', (msg, rinfo) => {
+    const q = dnsPacket.decode(msg);
+    const name = q.questions?.[0]?.name ?? '';
+    const ip = q.questions?.[0]?.type === 'A' ? table[name] : undefined;
+    const answers: dnsPacket.Answer[] = ip === undefined ? [] : [{ type: 'A', name, ttl: 60, data: ip }];
+    sock.send(dnsPacket.encode({ type: 'response', id: q.id ?? 0, flags: dnsPacket.RECURSION_AVAILABLE | (table[name] === undefined ? 3 : 0), questions: q.questions ?? [], answers } as dnsPacket.Packet), rinfo.port, rinfo.address);
+  });
+  await new Promise<void>((resolve, reject) => { sock.once('error', reject); sock.bind(53, address, resolve); });
+  return { close: () => sock.close() };
 }
 
 /** The daemon's net:1 as a docker archive (for a second daemon). */
@@ -147,6 +165,13 @@ test('user-defined networks: DNS by name/alias/id, isolation, internal, static I
   ok(await docker(d, ['network', 'disconnect', 'back', 'web']), 'disconnect');
   assert.doesNotMatch(ok(await docker(d, ['exec', 'web', 'ip', '-o', 'link']), 'links'), /eth1/);
 
+  // names not on the network go to the container's --dns (a resolver of the test's on a loopback address)
+  const upstream = await fakeResolver('127.0.0.77', { 'ext.example': '192.0.2.44' });
+  t.after(() => upstream.close());
+  const ext = ok(await docker(d, ['run', '--rm', '--network', 'front', '--dns', '127.0.0.77', 'net:1', 'sh', '-c', 'cat /etc/resolv.conf; nslookup ext.example']), 'forwarded');
+  assert.match(ext, /^nameserver 10\.218\.0\.1$/m, 'still the embedded DNS in the container');
+  assert.deepEqual(addresses(ext), ['192.0.2.44'], 'answered by the container\'s --dns through the embedded DNS');
+
   // IPv6
   ok(await docker(d, ['network', 'create', '--ipv6', '--subnet', '10.222.0.0/24', '--subnet', 'fd00:5e7:1::/64', 'dual']), 'create dual');
   ok(await docker(d, ['run', '-d', '--name', 'six', '--network', 'dual', 'net:1', 'sleep', '300']), 'run six');
@@ -156,11 +181,12 @@ test('user-defined networks: DNS by name/alias/id, isolation, internal, static I
   assert.match(six, /ping6=ok/);
 
   // rm and prune: the networks and their bridges go
+  const bridges = ok(await docker(d, ['network', 'ls', '-q', '--no-trunc', '--filter', 'type=custom']), 'ids').trim().split('\n').map((id) => `sk-${id.slice(0, 12)}`);
   ok(await docker(d, ['rm', '-f', 'web', 'six', 'onbridge']), 'rm');
   ok(await docker(d, ['network', 'rm', 'sealed']), 'network rm');
   assert.deepEqual(ok(await docker(d, ['network', 'prune', '-f']), 'prune').trim().split('\n').slice(1).sort(), ['back', 'dual', 'front']);
   assert.deepEqual(ok(await docker(d, ['network', 'ls', '--format', '{{.Name}}']), 'ls').trim().split('\n').sort(), ['bridge', 'host', 'none']);
-  assert.deepEqual(links().filter((l) => l.startsWith('sk-')), [], 'the networks\' bridges are removed');
+  assert.deepEqual(links().filter((l) => bridges.includes(l)), [], 'the networks\' bridges are removed');
   const left = addedSince(d.hostNet).rules.filter((r) => /10\.2(1[89]|2[02])\.|sk-/.test(r));
   assert.deepEqual(left, [], 'no rule of the removed containers and networks is left');
 });
@@ -201,6 +227,17 @@ test('default bridge: -P, --link, --add-host, --dns*, --hostname; a port in use;
   assert.match(files, new RegExp(`^WEB_PORT_80_TCP=tcp://${srvIp.replace(/\./g, '\\.')}:80$`, 'm'), 'link environment');
   fails(await docker(d, ['run', '--rm', '--link', 'nothere:x', 'net:1', 'true']), /No such container: nothere/, 'link to nothing');
 
+  // udp: a datagram to the published port reaches the container
+  ok(await docker(d, ['run', '-d', '--name', 'udp', '-p', '127.0.0.1:18477:5353/udp', 'net:1', 'probe', 'udp-echo', '5353']), 'run udp');
+  assert.equal(ok(await docker(d, ['port', 'udp']), 'udp port').trim(), '5353/udp -> 127.0.0.1:18477');
+  const sock = createSocket('udp4');
+  t.after(() => sock.close());
+  await retry(async () => {
+    sock.send('ping over udp\n', 18477, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.match(ok(await docker(d, ['logs', 'udp']), 'udp logs'), /ping over udp/);
+  }, 30);
+
   ok(await docker(d, ['run', '-d', '--name', 'fixed', '-p', '127.0.0.1:18475:80', 'net:1', 'httpd', '-f', '-p', '80', '-h', '/']), 'run fixed port');
   fails(await docker(d, ['run', '--rm', '-p', '127.0.0.1:18475:80', 'net:1', 'true']), /port is already allocated/, 'port in use');
   ok(await docker(d, ['create', '--name', 'stopped', 'net:1', 'true']), 'create stopped');
@@ -228,7 +265,7 @@ test('default bridge: -P, --link, --add-host, --dns*, --hostname; a port in use;
   assert.equal(leases.filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)).length, 1, `one lease left on app (api's): ${leases.join(' ')}`);
   ok(await docker(d2, ['run', '-d', '--name', 'reuse', '-p', '127.0.0.1:18476:80', 'net:1', 'sleep', '1']), 'the dead container\'s port is free again');
   fails(await docker(d2, ['run', '--rm', '-p', `127.0.0.1:18475:80`, 'net:1', 'true']), /port is already allocated/, 'a live container\'s port is still taken');
-  ok(await docker(d2, ['rm', '-f', 'srv', 'fixed', 'api', 'doomed', 'stopped', 'reuse']), 'rm');
+  ok(await docker(d2, ['rm', '-f', 'udp', 'srv', 'fixed', 'api', 'doomed', 'stopped', 'reuse']), 'rm');
   ok(await docker(d2, ['network', 'rm', 'app']), 'network rm');
   assert.deepEqual((await readdir(join(d2.execRoot, 'netns'))), [], 'no namespace left');
 });

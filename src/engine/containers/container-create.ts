@@ -3,10 +3,11 @@
 // or started, because the shim holds the container's stdio from its creation on.
 
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SkiffError, isCode } from '../../base/index.js';
-import { mergeImageConfig, validateHostConfig, type ContainerConfig, type HostConfig } from '../spec/index.js';
+import { adaptHostConfig, mergeImageConfig, validateHostConfig, type ContainerConfig, type HostConfig } from '../spec/index.js';
 import { attributesOf, containerDir, nowIso, type EngineContext } from './context.js';
 import { VALID_NAME, generateName } from './names.js';
 import { createVolumes } from './container-volumes.js';
@@ -51,7 +52,8 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest): P
   const imageName = req.config.Image ?? '';
   if (imageName === '') throw new SkiffError('InvalidArgument', 'no command specified', { field: 'Image' });
   const image = await ctx.images.forContainer(imageName);
-  const hostConfig: HostConfig = req.hostConfig ?? {};
+  // docker stores the adapted HostConfig (MemorySwap 2× Memory, ShmSize, IpcMode…): inspect shows it
+  const hostConfig: HostConfig = adaptHostConfig(req.hostConfig ?? {}, { cgroupV2: existsSync('/sys/fs/cgroup/cgroup.controllers') });
   const config = mergeImageConfig(req.config, image.config);
   const entrypoint = config.Entrypoint ?? [];
   const cmd = config.Cmd ?? [];

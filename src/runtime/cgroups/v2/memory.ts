@@ -1,6 +1,8 @@
 // v2 memory: memory.swap.max holds swap alone, so the OCI memory+swap total is converted (runc's
 // ConvertMemorySwapToCgroupV2Value) and written before memory.max; memory.low is the reservation.
-// Swappiness, disableOOMKiller and kernel limits have no v2 file and are ignored, as runc does.
+// A new limit without a swap value keeps the memory+swap total already set (v1 keeps memsw; runc
+// merges its saved config), so memory.swap.max follows the limit. Swappiness, disableOOMKiller and
+// kernel limits have no v2 file and are ignored, as runc does.
 
 import { invalidArgument } from '../../../base/index.js';
 import type { LinuxMemory } from '../../../oci/index.js';
@@ -34,6 +36,25 @@ function requested(m: LinuxMemory | undefined): string | undefined {
   return undefined;
 }
 
+/**
+ * An update of the limit alone (`docker update --memory`): the memory+swap total already in place
+ * (memory.max + memory.swap.max), converted for the new limit; undefined when either is unlimited.
+ */
+async function keptSwap(fs: CgroupFs, dir: string, limit: number): Promise<number | undefined> {
+  if (limit <= 0) return undefined;
+  const max = await fs.readOptional(dir, 'memory.max');
+  const swapMax = await fs.readOptional(dir, 'memory.swap.max');
+  const oldLimit = max === undefined ? null : parseLimit(max);
+  const oldSwap = swapMax === undefined ? null : parseLimit(swapMax);
+  if (oldLimit === null || oldSwap === null) return undefined;
+  const total = oldLimit + oldSwap;
+  if (limit > total) {
+    throw invalidArgument(`${F}.limit: memory limit (${limit}) is above the memory+swap limit already set (${total}): set the swap limit too`,
+      { field: `${F}.limit` });
+  }
+  return total - limit;
+}
+
 export interface MemoryV2Options {
   /** memory.oom.group = 1: an OOM kill takes the whole cgroup (kubelet's choice on v2). */
   oomGroup?: boolean;
@@ -47,7 +68,7 @@ export function memoryV2(opts: MemoryV2Options = {}): CgroupController {
       const m = r.memory;
       if (m !== undefined) {
         const limit = m.limit ?? 0;
-        const swap = convertSwapToV2(m.swap ?? 0, limit);
+        const swap = convertSwapToV2(m.swap ?? 0, limit) ?? await keptSwap(fs, dir, limit);
         if (m.checkBeforeUpdate === true && limit > 0) {
           const usage = parseUint(await fs.readOptional(dir, 'memory.current'));
           if (limit < usage) {
