@@ -90,6 +90,16 @@ void test('apply writes the v2 files', async (t) => {
   assert.ok(!writes.some((w) => w.includes('swappiness') || w.includes('oom')), 'no v2 file for swappiness or disableOOMKiller');
 });
 
+void test('a limit-only update keeps the memory+swap total (docker update --memory)', async (t) => {
+  const { m, dir } = await setup(t);
+  await m.apply({ memory: { limit: 64 << 20, swap: 128 << 20 } });
+  assert.equal(await read(dir, 'memory.swap.max'), String(64 << 20));
+  await m.apply({ memory: { limit: 48 << 20 } });
+  assert.equal(await read(dir, 'memory.max'), String(48 << 20));
+  assert.equal(await read(dir, 'memory.swap.max'), String(80 << 20), 'total 128 MiB kept');
+  await assert.rejects(m.apply({ memory: { limit: 256 << 20 } }), /above the memory\+swap limit already set/);
+});
+
 void test('memory.oom.group when asked; io.bfq.weight when BFQ is present', async (t) => {
   const { root, dir } = await setup(t);
   await files(dir, { 'io.bfq.weight': 'default 100\n' });
