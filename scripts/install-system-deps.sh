@@ -12,12 +12,14 @@ packages=(
   runc crun podman conmon docker.io skopeo buildah
   # cgroup v2 suite: a kernel booted under qemu with cgroup_no_v1=all
   qemu-system-x86 linux-image-amd64 cpio
-  # image tests: a local registry; docker-py for the SDK tests
-  docker-registry python3-docker
+  # image tests: a local registry; docker-py for the SDK tests; docker-compose 1.29 (on docker-py)
+  docker-registry python3-docker docker-compose
   # zstd-compressed test layers (Skiff decompresses them itself)
   zstd
   # networking: the CNI plugins skiffd executes (bridge, host-local, portmap, firewall), iptables
   containernetworking-plugins iptables
+  # bench/network: container-to-container TCP throughput
+  iperf3
 )
 
 missing=()

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <net/if.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -235,6 +236,26 @@ static int do_pivot_root(struct child_ctx *ctx) {
   ctx->root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   strcpy(ctx->root_path, "/");
   return ctx->root_fd < 0 ? -1 : 0;
+}
+
+/* lo of a new network namespace starts down; runc brings it up (127.0.0.1 must answer). */
+static int do_loopback_up(void)
+{
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -1;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  strcpy(ifr.ifr_name, "lo");
+  int r = ioctl(fd, SIOCGIFFLAGS, &ifr);
+  if (r == 0 && !(ifr.ifr_flags & IFF_UP)) {
+    ifr.ifr_flags |= IFF_UP;
+    r = ioctl(fd, SIOCSIFFLAGS, &ifr);
+  }
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return r;
 }
 
 static int do_chroot(struct child_ctx *ctx) {
@@ -584,6 +605,9 @@ void child_run(struct child_ctx *ctx, uint32_t start) {
       break;
     case OP_SETDOMAINNAME:
       r = setdomainname(f[0].str, f[0].len);
+      break;
+    case OP_LOOPBACK_UP:
+      r = do_loopback_up();
       break;
     case OP_SETRLIMIT: {
       struct rlimit rl = {(rlim_t)f[1].num, (rlim_t)f[2].num};

@@ -12,6 +12,7 @@ import type {
   ContainerChange, ContainerCreateResponse, ContainerStats, ContainerSummary, ContainerTopResponse, ContainerWaitResponse,
   DiskUsage, EventMessage, ExecCreateBody, ExecInspect, PathStat, PruneReport, Volume, VolumeListResponse,
 } from './container-types.js';
+import type { NetworkCreateResponse, NetworkPruneReport, NetworkSummary } from './network-types.js';
 import { hijack, type HijackedConnection } from './hijack.js';
 import type {
   AuthConfig, AuthResponse, DaemonAddress, Filters, HistoryItem, ImageDeleteItem, ImagePruneReport, ImageSummary,
@@ -507,6 +508,40 @@ export class DockerClient {
 
   pruneContainers(filters: Filters): Promise<PruneReport> {
     return this.json('POST', '/containers/prune', { query: { filters: Object.keys(filters).length === 0 ? undefined : encodeFilters(filters) } });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Networks
+
+  listNetworks(filters: Filters = {}): Promise<NetworkSummary[]> {
+    return this.json('GET', '/networks', { query: { filters: Object.keys(filters).length === 0 ? undefined : encodeFilters(filters) } });
+  }
+
+  async inspectNetwork(name: string, opts: { verbose?: boolean } = {}): Promise<RawInspect> {
+    const res = await this.send('GET', `/networks/${encodePath(name)}`, { query: { verbose: opts.verbose === true ? 'true' : undefined } });
+    const raw = await res.body.text();
+    return { raw, value: JSON.parse(raw) as Record<string, unknown> };
+  }
+
+  /** POST /networks/create with the body as the docker CLI builds it. */
+  createNetwork(body: Record<string, unknown>): Promise<NetworkCreateResponse> {
+    return this.json('POST', '/networks/create', this.jsonBody(body));
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    await this.empty('DELETE', `/networks/${encodePath(name)}`);
+  }
+
+  pruneNetworks(filters: Filters): Promise<NetworkPruneReport> {
+    return this.json('POST', '/networks/prune', { query: { filters: Object.keys(filters).length === 0 ? undefined : encodeFilters(filters) } });
+  }
+
+  async connectNetwork(network: string, container: string, endpointConfig: Record<string, unknown>): Promise<void> {
+    await this.empty('POST', `/networks/${encodePath(network)}/connect`, this.jsonBody({ Container: container, EndpointConfig: endpointConfig }));
+  }
+
+  async disconnectNetwork(network: string, container: string, force: boolean): Promise<void> {
+    await this.empty('POST', `/networks/${encodePath(network)}/disconnect`, this.jsonBody({ Container: container, Force: force }));
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 // skiffd's networks: the built-in `bridge` (docker's docker0; here skiff0 or daemon.json `bridge`,
 // its subnet picked once clear of host routes or from `bip`), `host` and `none`, and user-defined
 // bridge networks, all rows of skiff.db. A container gets one pinned network namespace under the exec
-// root and, per network, an interface attached through the CNI plugins (bridge, host-local, portmap,
-// firewall), published ports being portmap's capability arguments. Each user-defined network has an
-// embedded DNS server on its gateway address that answers the names of the containers attached to
-// it (the engine passes the names at attach). Bridges are isolated from one another (isolation.ts)
+// root (its loopback up) and, per network, an interface attached through the CNI plugins (bridge,
+// host-local, portmap, firewall), published ports being portmap's capability arguments. Each
+// user-defined network has an embedded DNS server on its gateway address that answers the names of
+// the containers attached to it, and of the client's other networks (the engine passes the names at
+// attach). Bridges are isolated from one another (isolation.ts)
 // from their first container on.
 // This layer knows networks and attachments, not containers: the engine says who is attached where.
 
@@ -95,6 +96,7 @@ interface DnsEntry {
 interface PortMapping { hostPort: number; containerPort: number; protocol: string; hostIP: string }
 
 const DEFAULT_NETWORK = 'bridge';
+const LOOPBACK: NetworkConfigList = { cniVersion: '1.0.0', name: 'loopback', plugins: [{ type: 'loopback' }] };
 
 /** Destinations of the host's IPv4 routes (/proc/net/route), as CIDRs, the default route left out. */
 function hostRoutes(): string[] {
@@ -293,10 +295,22 @@ export class NetworkService {
     return join(this.opts.netnsDir, containerId);
   }
 
-  /** The container's network namespace, created and pinned on first use. */
+  /**
+   * The container's network namespace, created and pinned on first use, its loopback up (as
+   * docker's sandboxes and runc's new namespaces have it: 127.0.0.1, and the container's own
+   * addresses, which the kernel routes through lo).
+   */
   async ensureNetns(containerId: string): Promise<string> {
     const netns = this.netnsPath(containerId);
-    if (!isPinnedNetns(netns)) await createPinnedNetns(netns);
+    if (!isPinnedNetns(netns)) {
+      await createPinnedNetns(netns);
+      try {
+        await this.cni.add(LOOPBACK, { containerId, netns, ifName: 'lo' }, { cache: false });
+      } catch (err) {
+        await this.removeNetns(containerId);
+        throw err;
+      }
+    }
     return netns;
   }
 
@@ -465,20 +479,31 @@ export class NetworkService {
     if (p !== undefined) return p;
     const gateway = n.IPAM.Config.find((c) => ipFamily(c.Subnet.split('/')[0]!) === 4)?.Gateway;
     const entries = (): Map<string, DnsEntry> => this.dnsEntries.get(n.Id) ?? new Map();
-    const byClient = (client: string): DnsEntry | undefined => [...entries().values()].find((e) => e.v4.includes(client) || e.v6.includes(client));
-    const lookup = (name: string): { a: string[]; aaaa: string[] } | undefined => {
-      const found = [...entries().values()].filter((e) => e.names.includes(name));
+    const clientOf = (client: string): [string, DnsEntry] | undefined => [...entries()].find(([, e]) => e.v4.includes(client) || e.v6.includes(client));
+    const byClient = (client: string): DnsEntry | undefined => clientOf(client)?.[1];
+    const lookupIn = (networkId: string, name: string): { a: string[]; aaaa: string[] } | undefined => {
+      const found = [...(this.dnsEntries.get(networkId)?.values() ?? [])].filter((e) => e.names.includes(name));
       return found.length === 0 ? undefined : { a: found.flatMap((e) => e.v4), aaaa: found.flatMap((e) => e.v6) };
+    };
+    /** This network's names, then those of the client's other networks (docker's resolver answers for all of them). */
+    const lookup = (name: string, client: string): { a: string[]; aaaa: string[] } | undefined => {
+      const me = clientOf(client);
+      const link = me?.[1].links[name];
+      const wanted = link === undefined ? name : link.toLowerCase();
+      const others = me === undefined ? [] : [...this.dnsEntries].filter(([id, e]) => id !== n.Id && e.has(me[0])).map(([id]) => id);
+      for (const id of [n.Id, ...others]) {
+        const suffix = `.${this.find(id)?.Name.toLowerCase() ?? ''}`;
+        const found = lookupIn(id, wanted) ?? (suffix !== '.' && name.endsWith(suffix) ? lookupIn(id, name.slice(0, -suffix.length)) : undefined);
+        if (found !== undefined) return found;
+      }
+      return undefined;
     };
     const dns = new EmbeddedDns({
       listen: gateway === undefined ? [] : [gateway],
       allowedSubnets: n.IPAM.Config.map((c) => c.Subnet),
       upstreams: hostUpstreams(),
       upstreamsFor: (client) => byClient(client)?.upstreams,
-      lookup: (name, client) => {
-        const link = byClient(client)?.links[name];
-        return lookup(link === undefined ? name : link.toLowerCase()) ?? lookup(name.endsWith(`.${n.Name.toLowerCase()}`) ? name.slice(0, -n.Name.length - 1) : '');
-      },
+      lookup,
       reverse: (ip) => {
         const e = [...entries().values()].find((x) => x.v4.includes(ip) || x.v6.includes(ip));
         return e?.names[0] === undefined ? undefined : `${e.names[0]}.${n.Name}`;

@@ -132,12 +132,13 @@ export function planNetwork(req: NetworkCreateRequest, c: CreatePlanContext): Ne
   if ((BUILTIN_NETWORKS as readonly string[]).includes(name)) {
     throw new SkiffError('PermissionDenied', `${name} is a pre-defined network and cannot be created`, { field: 'Name' });
   }
-  const driver = req.Driver === undefined || req.Driver === '' ? 'bridge' : req.Driver;
+  // null is Go's zero value, as an absent field (docker-py sends every IPAMPool key, unset ones null)
+  const driver = req.Driver === undefined || req.Driver === null || req.Driver === '' ? 'bridge' : req.Driver;
   if (driver !== 'bridge') {
     if (driver === 'host' || driver === 'null') throw new SkiffError('PermissionDenied', `only one instance of "${driver}" network is allowed`, { field: 'Driver' });
     throw new SkiffError('NotFound', `plugin "${String(driver)}" not found`, { field: 'Driver' });
   }
-  if (req.Scope !== undefined && req.Scope !== '' && req.Scope !== 'local') throw new SkiffError('InvalidArgument', `scope "${String(req.Scope)}" is not supported: only local`, { field: 'Scope' });
+  if (req.Scope !== undefined && req.Scope !== null && req.Scope !== '' && req.Scope !== 'local') throw new SkiffError('InvalidArgument', `scope "${String(req.Scope)}" is not supported: only local`, { field: 'Scope' });
   if (bool(req.Ingress, 'Ingress', false)) throw new SkiffError('InvalidArgument', 'ingress networks need swarm mode, which Skiff does not have', { field: 'Ingress' });
   if (bool(req.ConfigOnly, 'ConfigOnly', false)) throw new SkiffError('NotImplemented', 'config-only networks are not supported', { field: 'ConfigOnly' });
   const options = stringMap(req.Options, 'Options');
@@ -147,7 +148,7 @@ export function planNetwork(req: NetworkCreateRequest, c: CreatePlanContext): Ne
 
   const ipam = (req.IPAM ?? {}) as { Driver?: unknown; Config?: unknown; Options?: unknown };
   if (typeof ipam !== 'object') throw new SkiffError('InvalidArgument', 'IPAM: must be an object', { field: 'IPAM' });
-  if (ipam.Driver !== undefined && ipam.Driver !== '' && ipam.Driver !== 'default') {
+  if (ipam.Driver !== undefined && ipam.Driver !== null && ipam.Driver !== '' && ipam.Driver !== 'default') {
     throw new SkiffError('NotFound', `plugin "${String(ipam.Driver)}" not found`, { field: 'IPAM.Driver' });
   }
   const configs = ipam.Config ?? [];
@@ -158,11 +159,11 @@ export function planNetwork(req: NetworkCreateRequest, c: CreatePlanContext): Ne
     const p = (raw ?? {}) as Record<string, unknown>;
     const field = `IPAM.Config[${i}]`;
     for (const k of ['Subnet', 'Gateway', 'IPRange'] as const) {
-      if (p[k] !== undefined && typeof p[k] !== 'string') throw new SkiffError('InvalidArgument', `${field}.${k}: must be a string`, { field: `${field}.${k}` });
+      if (p[k] !== undefined && p[k] !== null && typeof p[k] !== 'string') throw new SkiffError('InvalidArgument', `${field}.${k}: must be a string`, { field: `${field}.${k}` });
     }
-    const subnet = (p['Subnet'] as string | undefined) ?? '';
-    const gateway = p['Gateway'] as string | undefined;
-    const ipRange = p['IPRange'] as string | undefined;
+    const subnet = (p['Subnet'] as string | null | undefined) ?? '';
+    const gateway = (p['Gateway'] as string | null | undefined) ?? undefined;
+    const ipRange = (p['IPRange'] as string | null | undefined) ?? undefined;
     if (subnet === '') {
       if ((gateway ?? '') !== '' || (ipRange ?? '') !== '') throw new SkiffError('InvalidArgument', `${field}: a gateway or an ip range needs a subnet`, { field: `${field}.Subnet` });
       continue;

@@ -15,7 +15,7 @@ const ELOOP = 40;
 
 const STEP_LABEL: Record<string, string> = {
   MOUNT: 'mount', MKDIR: 'mkdir', MKFILE: 'create mount target', MKNOD: 'mknod', SYMLINK: 'symlink',
-  SET_ROOT: 'open rootfs', PIVOT_ROOT: 'pivot_root', CHROOT: 'chroot', SETHOSTNAME: 'sethostname',
+  SET_ROOT: 'open rootfs', PIVOT_ROOT: 'pivot_root', CHROOT: 'chroot', SETHOSTNAME: 'sethostname', LOOPBACK_UP: 'bring up lo',
   SETDOMAINNAME: 'setdomainname', SETRLIMIT: 'setrlimit', PRCTL: 'prctl', CAP_BOUNDING: 'drop bounding capabilities',
   SETGROUPS: 'setgroups', SETRESGID: 'setresgid', SETRESUID: 'setresuid', CAPSET: 'capset', CAP_AMBIENT: 'raise ambient capabilities',
   SECCOMP: 'load seccomp filter', CHDIR: 'chdir', WRITE_FILE: 'write', MASK_PATH: 'mask path', READONLY_PATH: 'make path read-only',

@@ -47,6 +47,7 @@ export const PLAN_OPS = {
   UMOUNT: { code: 51, fields: [['path', 's'], ['flags', 'u'], ['resolve', 'u']] },
   CLOSE_FD: { code: 52, fields: [['fd', 'u']] },
   CHECK_EXEC: { code: 53, fields: [['path', 's'], ['searchPath', 's']] },
+  LOOPBACK_UP: { code: 54, fields: [] },
 } as const satisfies Record<string, { code: number; fields: readonly (readonly [string, FieldType])[] }>;
 
 export type PlanOpName = keyof typeof PLAN_OPS;
@@ -96,7 +97,8 @@ export type PlanOp =
   | { op: 'SETSID' }
   | { op: 'UMOUNT'; path: string; flags: number; resolve: number }
   | { op: 'CLOSE_FD'; fd: number }
-  | { op: 'CHECK_EXEC'; path: string; searchPath: string };
+  | { op: 'CHECK_EXEC'; path: string; searchPath: string }
+  | { op: 'LOOPBACK_UP' };
 
 export const PLAN_OP_BY_CODE: ReadonlyMap<number, PlanOpName> = new Map(
   (Object.keys(PLAN_OPS) as PlanOpName[]).map((name) => [PLAN_OPS[name].code, name]),

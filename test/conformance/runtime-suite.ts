@@ -436,6 +436,14 @@ export function runtimeSuite(name: string, runtimeBin: string, opts: RuntimeSuit
         assert.deepEqual(res.stdout.trim().split(/\s+/), ['lo']);
       });
 
+      check('loopback of a new network namespace is up (runc\'s loopback strategy)', async (t) => {
+        const { run } = await setup(t);
+        // IFF_UP is bit 0 of the interface flags (0x9 = UP|LOOPBACK)
+        const res = await run(['cat', '/sys/class/net/lo/flags']);
+        assert.equal(res.code, 0, describeResult(res));
+        assert.equal(Number(res.stdout.trim()) & 1, 1, `lo flags ${res.stdout.trim()}`);
+      });
+
       check('a new cgroup namespace shows the container cgroup as /', async (t) => {
         const { run } = await setup(t);
         const res = await run(['cat', '/proc/self/cgroup'], {

@@ -13,7 +13,7 @@ import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import dnsPacket from 'dns-packet';
 import { join } from 'node:path';
-import { addedSince, restoreHostNet, snapshotHostNet } from '../helpers/host-net.js';
+import { addedSince, restoreOwnedHostNet, snapshotHostNet } from '../helpers/host-net.js';
 import { killPid } from '../helpers/cleanup.js';
 import { busyboxRootfs } from '../fixtures/busybox-rootfs.js';
 import { docker, haveDockerCli, runCmd, startSkiffd, type CmdResult, type Skiffd } from '../helpers/skiffd.js';
@@ -58,17 +58,13 @@ async function retry<T>(fn: () => Promise<T>, tries = 100): Promise<T> {
 }
 
 /** A daemon with its own default bridge, a busybox image with EXPOSE 80, and the host put back after. */
-async function setup(t: import('node:test').TestContext, bridge: string, bip: string): Promise<Skiffd & { hostNet: ReturnType<typeof snapshotHostNet> }> {
+async function setup(t: import('node:test').TestContext, bridge: string, bip: string, owned: { bridges: string[]; prefixes: string[] }): Promise<Skiffd & { hostNet: ReturnType<typeof snapshotHostNet> }> {
   const net = snapshotHostNet();
-  const linksBefore = links();
   const d = await startSkiffd(t, { daemonJson: { 'cgroup-parent': 'skiff-test', bridge, bip } });
-  // after the daemon's own hook (hooks run in the order registered): its containers are gone by then
-  t.after(() => {
-    for (const l of links().filter((x) => !linksBefore.includes(x))) {
-      try { execFileSync('ip', ['link', 'del', l], { stdio: 'ignore' }); } catch { /* gone with its peer */ }
-    }
-    restoreHostNet(net);
-  });
+  // after the daemon's own hook (hooks run in the order registered): its containers are gone by
+  // then; only this test's bridges, their veths and the rules naming its subnets go (other tests'
+  // daemons may be running)
+  t.after(() => restoreOwnedHostNet(net, { bridges: [bridge, ...owned.bridges], prefixes: owned.prefixes }));
   const dir = await mkdtemp('/tmp/skiff-nets-');
   t.after(() => rm(dir, { recursive: true, force: true }));
   await mkdir(join(dir, 'root/bin'), { recursive: true });
@@ -108,7 +104,7 @@ function addresses(out: string): string[] {
 }
 
 test('user-defined networks: DNS by name/alias/id, isolation, internal, static IPs, connect/disconnect, IPv6, errors', { skip, timeout: 240_000 }, async (t) => {
-  const d = await setup(t, `skn${process.pid % 100000}`, '10.217.0.1/24');
+  const d = await setup(t, `skn${process.pid % 100000}`, '10.217.0.1/24', { bridges: [], prefixes: ['10.217.', '10.218.', '10.219.', '10.220.', '10.221.', '10.222.', 'fd00:5e7:1:'] });
   ok(await docker(d, ['network', 'create', '--subnet', '10.218.0.0/24', '--label', 'purpose=test', 'front']), 'create front');
   ok(await docker(d, ['network', 'create', '--subnet', '10.219.0.0/24', '--gateway', '10.219.0.254', '--ip-range', '10.219.0.128/25', 'back']), 'create back');
   ok(await docker(d, ['network', 'create', '--internal', '--subnet', '10.220.0.0/24', 'sealed']), 'create sealed');
@@ -196,7 +192,7 @@ test('default bridge: -P, --link, --add-host, --dns*, --hostname; a port in use;
   const policy = /^-P FORWARD (\w+)/m.exec(execFileSync('iptables', ['-S', 'FORWARD'], { encoding: 'utf8' }))?.[1] ?? 'ACCEPT';
   execFileSync('iptables', ['-P', 'FORWARD', 'DROP']);
   t.after(() => { execFileSync('iptables', ['-P', 'FORWARD', policy]); });
-  const d = await setup(t, `skl${process.pid % 100000}`, '10.223.0.1/24');
+  const d = await setup(t, `skl${process.pid % 100000}`, '10.223.0.1/24', { bridges: [`sko${process.pid % 100000}`], prefixes: ['10.223.', '10.224.', '10.225.'] });
   ok(await docker(d, ['run', '-d', '--name', 'srv', '-P', 'net:1', 'httpd', '-f', '-p', '80', '-h', '/']), 'run -P');
   const port = Number(/:(\d+)$/.exec(ok(await docker(d, ['port', 'srv', '80']), 'port').trim())![1]);
   assert.ok(port > 0);

@@ -51,6 +51,13 @@ export function sendError(res: ServerResponse, err: unknown): void {
   sendJson(res, status, { message: errorMessage(err) });
 }
 
+/** moby versions.LessThan: whether the API version a client asked for is older than `than`. */
+export function olderThan(version: string, than: string): boolean {
+  const [a1, a2] = version.split('.').map(Number);
+  const [b1, b2] = than.split('.').map(Number);
+  return a1! < b1! || (a1 === b1 && a2! < b2!);
+}
+
 /** moby httputils.BoolValue: absent, "", "0", "no", "false", "none" are false. */
 export function boolParam(q: URLSearchParams, name: string): boolean {
   const v = q.get(name);

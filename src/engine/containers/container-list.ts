@@ -52,7 +52,7 @@ function portsOf(r: ContainerRecord): Record<string, { HostIp?: string; HostPort
 
 function publicEndpoint(ep: EndpointRecord): Record<string, unknown> {
   const { IfName: _if, ...rest } = ep;
-  return rest;
+  return { GwPriority: 0, ...rest }; // docker's EndpointSettings (API 1.48+) has it; Skiff has one gateway per container
 }
 
 export function summaryOf(row: ContainerRow<ContainerRecord>): ContainerSummary {

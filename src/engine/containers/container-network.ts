@@ -6,7 +6,7 @@
 // of user-defined networks, else the host's resolvers minus loopback ones, or --dns).
 
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { SkiffError } from '../../base/index.js';
 import type { EndpointAddresses, NetworkRecord } from '../../network/index.js';
 import { findContainer, saveRecord, type EngineContext } from './context.js';
@@ -143,8 +143,9 @@ function portBindingsOf(record: ContainerRecord): Record<string, { HostIp?: stri
   return bindings;
 }
 
+/** docker's DNSNames: the name, the aliases, the short id and the hostname. */
 function dnsNamesOf(record: ContainerRecord, ep: EndpointRecord): string[] {
-  return [record.Name.slice(1), ...(ep.Aliases ?? []), record.Id.slice(0, 12)].filter((v, i, a) => v !== '' && a.indexOf(v) === i);
+  return [record.Name.slice(1), ...(ep.Aliases ?? []), record.Id.slice(0, 12), record.Config.Hostname ?? ''].filter((v, i, a) => v !== '' && a.indexOf(v) === i);
 }
 
 function linksFor(record: ContainerRecord): Record<string, string> {
@@ -218,8 +219,10 @@ export async function connectContainer(ctx: EngineContext, networkIdOrName: stri
   const n = ctx.networks.get(networkIdOrName);
   const record = findContainer(ctx, containerIdOrName).record;
   const mode = record.HostConfig.NetworkMode ?? 'default';
-  if (n.Driver !== 'bridge' || mode === 'host') throw new SkiffError('PermissionDenied', 'container cannot be disconnected from host network or connected to host network');
-  if (modeNetwork(mode) === undefined) throw new SkiffError('PermissionDenied', 'container sharing network namespace with another container or host cannot be connected to any other network');
+  // moby's runconfig conflicts (validation errors: 400)
+  if (n.Driver === 'host' && mode !== 'host') throw new SkiffError('InvalidArgument', 'container cannot be disconnected from host network or connected to host network');
+  if (mode === 'host' || mode.startsWith('container:')) throw new SkiffError('InvalidArgument', 'container sharing network namespace with another container or host cannot be connected to any other network');
+  if (mode === 'none' || n.Driver !== 'bridge') throw new SkiffError('InvalidArgument', 'container cannot be connected to multiple networks with one of the networks in private (none) mode');
   record.Networks ??= initialEndpoints(ctx, mode, undefined);
   if (record.Networks[n.Name] !== undefined) throw new SkiffError('PermissionDenied', `endpoint with name ${record.Name.slice(1)} already exists in network ${n.Name}`);
   checkEndpointConfig(n, cfg, 'EndpointConfig');
@@ -231,6 +234,7 @@ export async function connectContainer(ctx: EngineContext, networkIdOrName: stri
       delete record.Networks[n.Name];
       throw err;
     }
+    await writeResolvConf(record);
   }
   saveRecord(ctx, record);
   ctx.emit({ type: 'network', action: 'connect', id: n.Id, attributes: { container: record.Id, name: n.Name, type: n.Driver } });
@@ -249,9 +253,10 @@ export async function disconnectContainer(ctx: EngineContext, networkIdOrName: s
   }
   const ep = record.Networks?.[n.Name];
   if (ep === undefined) throw new SkiffError('PermissionDenied', `container ${record.Id} is not connected to network ${n.Name}`);
-  if (n.Driver !== 'bridge') throw new SkiffError('PermissionDenied', 'container cannot be disconnected from host network or connected to host network');
+  if (n.Driver !== 'bridge') throw new SkiffError('InvalidArgument', 'container cannot be disconnected from host network or connected to host network');
   if (ep.IfName !== undefined) await ctx.networks.detach(record.Id, n.Id, ep.IfName);
   delete record.Networks![n.Name];
+  if (ep.IfName !== undefined && record.State.Running) await writeResolvConf(record);
   if (modeNetwork(record.HostConfig.NetworkMode) === n.Name || (n.Name === DEFAULT_BRIDGE && modeNetwork(record.HostConfig.NetworkMode) === DEFAULT_BRIDGE)) {
     if (record.Sandbox !== undefined) record.Sandbox = { ...record.Sandbox, Ports: {} };
   }
@@ -261,6 +266,17 @@ export async function disconnectContainer(ctx: EngineContext, networkIdOrName: s
 
 /** Writes /etc/hostname, /etc/hosts and /etc/resolv.conf of a container about to start; returns link env. */
 export async function writeNetworkFiles(ctx: EngineContext, record: ContainerRecord): Promise<{ env: string[] }> {
+  const joined = record.HostConfig.NetworkMode ?? '';
+  if (joined.startsWith('container:')) {
+    // docker: in another container's network namespace, its hostname, /etc/hosts and /etc/resolv.conf
+    const t = findContainer(ctx, joined.slice('container:'.length)).record;
+    record.Config.Hostname = t.Config.Hostname ?? t.Id.slice(0, 12);
+    record.Config.Domainname = t.Config.Domainname ?? '';
+    await writeFile(record.HostnamePath, `${record.Config.Hostname}\n`);
+    await copyFile(t.HostsPath, record.HostsPath);
+    await copyFile(t.ResolvConfPath, record.ResolvConfPath);
+    return { env: [] };
+  }
   const hostname = record.Config.Hostname ?? record.Id.slice(0, 12);
   const domain = record.Config.Domainname ?? '';
   const fqdn = domain === '' ? hostname : `${hostname}.${domain}`;
@@ -279,7 +295,17 @@ export async function writeNetworkFiles(ctx: EngineContext, record: ContainerRec
     ...[...own, ...own6].map((ip) => `${ip}\t${fqdn === hostname ? hostname : `${fqdn} ${hostname}`}`),
   ];
   await writeFile(record.HostsPath, `${hosts.join('\n')}\n`);
+  await writeResolvConf(record);
+  return { env: links.env };
+}
 
+/**
+ * /etc/resolv.conf: the embedded DNS of the user-defined networks the container is on, else --dns,
+ * else the host's resolvers. Rewritten in place (the container sees the same file) on connect and
+ * disconnect, as docker's sandbox starts its resolver when a user network is connected.
+ */
+async function writeResolvConf(record: ContainerRecord): Promise<void> {
+  const mode = record.HostConfig.NetworkMode ?? 'default';
   let host = '';
   try {
     host = await readFile('/etc/resolv.conf', 'utf8');
@@ -301,7 +327,6 @@ export async function writeNetworkFiles(ctx: EngineContext, record: ContainerRec
   const options = (record.HostConfig.DnsOptions ?? []).length > 0 ? record.HostConfig.DnsOptions! : hostOptions;
   const resolv = [...servers.map((s) => `nameserver ${s}`), ...(search.length > 0 ? [`search ${search.join(' ')}`] : []), ...(options.length > 0 ? [`options ${options.join(' ')}`] : [])];
   await writeFile(record.ResolvConfPath, `${resolv.join('\n')}\n`);
-  return { env: links.env };
 }
 
 /** The containers attached to a network now (docker's network inspect Containers). */

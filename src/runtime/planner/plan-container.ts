@@ -328,6 +328,7 @@ export function planContainer(spec: Spec, prep: PreparedContainer, shim: ShimOpt
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
     b.add(`linux.sysctl[${key}]`, { op: 'WRITE_FILE', path: `/proc/sys/${key.replace(/\./g, '/')}`, data: value, resolve: 2 });
   }
+  if (isNew('network')) b.add('linux.namespaces (network)', { op: 'LOOPBACK_UP' });
   if (spec.hostname !== undefined && spec.hostname !== '') b.add('hostname', { op: 'SETHOSTNAME', name: spec.hostname });
   if (spec.domainname !== undefined && spec.domainname !== '') b.add('domainname', { op: 'SETDOMAINNAME', name: spec.domainname });
   (spec.linux?.readonlyPaths ?? []).forEach((p, i) => b.add(`linux.readonlyPaths[${i}] (${p})`, { op: 'READONLY_PATH', path: p }));

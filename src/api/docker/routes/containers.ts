@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SkiffError } from '../../../base/index.js';
 import { frameRecord, type ContainerService, type WaitCondition } from '../../../engine/index.js';
-import { boolParam, filtersParam, intParam, readJsonBody, sendJson, sendNoContent, type Handler } from '../http.js';
+import { boolParam, filtersParam, intParam, olderThan, readJsonBody, sendJson, sendNoContent, type Handler } from '../http.js';
 import { attachWebSocket } from '../attach-websocket.js';
 import type { Route } from '../router.js';
 
@@ -136,7 +136,17 @@ export function containerRoutes(c: ContainerService): Route[] {
     }
     sendJson(res, 200, list);
   };
-  const inspect: Handler = async (req, res) => { sendJson(res, 200, c.inspect(req.params[0]!)); };
+  const inspect: Handler = async (req, res) => {
+    const body = c.inspect(req.params[0]!) as { Id: string; Config: { Hostname?: string }; NetworkSettings?: { Networks?: Record<string, { Aliases: string[] | null }> } };
+    if (olderThan(req.version, '1.45')) {
+      // before API 1.45 docker listed the short id and the hostname among a user network's aliases
+      for (const [name, ep] of Object.entries(body.NetworkSettings?.Networks ?? {})) {
+        if (['bridge', 'host', 'none', 'default'].includes(name) || name.startsWith('container:')) continue;
+        ep.Aliases = [...new Set([...(ep.Aliases ?? []), body.Id.slice(0, 12), body.Config.Hostname ?? ''])].filter((a) => a !== '');
+      }
+    }
+    sendJson(res, 200, body);
+  };
   const start: Handler = async (req, res) => { await c.start(req.params[0]!); sendNoContent(res); };
   const stop: Handler = async (req, res) => {
     const t = req.query.get('t');

@@ -2,15 +2,19 @@
 import { SkiffError } from '../../../base/index.js';
 import type { ImageProgressEvent, ImageService } from '../../../image/index.js';
 import { decodeRegistryAuth } from '../../../registry/index.js';
-import { boolParam, filtersParam, readJsonBody, sendJson, streamJsonMessages, type Handler } from '../http.js';
+import { boolParam, filtersParam, olderThan, readJsonBody, sendJson, streamJsonMessages, type Handler } from '../http.js';
 import { toJsonMessage } from '../progress.js';
 import type { Route } from '../router.js';
 
-function olderThan(version: string, than: string): boolean {
-  const [a1, a2] = version.split('.').map(Number);
-  const [b1, b2] = than.split('.').map(Number);
-  return a1! < b1! || (a1 === b1 && a2! < b2!);
-}
+/**
+ * docker's ContainerConfig of an image that no classic-builder container made (imports, pulls of
+ * BuildKit images): a container.Config of zero values, never null (docker-compose 1.29 reads
+ * `ContainerConfig.Volumes` when it recreates a container).
+ */
+const EMPTY_CONTAINER_CONFIG = {
+  Hostname: '', Domainname: '', User: '', AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false, OpenStdin: false,
+  StdinOnce: false, Env: null, Cmd: null, Image: '', Volumes: null, WorkingDir: '', Entrypoint: null, OnBuild: null, Labels: null,
+} as const;
 
 export function imageRoutes(images: ImageService): Route[] {
   const create: Handler = async (req, res) => {
@@ -59,7 +63,7 @@ export function imageRoutes(images: ImageService): Route[] {
     if (olderThan(req.version, '1.44')) body.VirtualSize = img.Size;
     if (olderThan(req.version, '1.45')) {
       body.Container = '';
-      body.ContainerConfig = null;
+      body.ContainerConfig = { ...EMPTY_CONTAINER_CONFIG };
     }
     sendJson(res, 200, body);
   };

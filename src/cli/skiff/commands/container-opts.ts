@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { UsageError, bool, list, str, type FlagSpec, type ParsedArgs } from '../args.js';
+import { canonicalIp, csvValues, parseGoIp, validateLink } from './network.js';
 
 export const CREATE_FLAGS: FlagSpec[] = [
   { name: 'add-host', kind: 'list', valueName: 'list', help: 'Add a custom host-to-IP mapping (host:ip)' },
@@ -16,6 +17,8 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { name: 'cpus', kind: 'string', valueName: 'decimal', help: 'Number of CPUs' },
   { name: 'device', kind: 'list', valueName: 'list', help: 'Add a host device to the container' },
   { name: 'dns', kind: 'list', valueName: 'list', help: 'Set custom DNS servers' },
+  { name: 'dns-option', kind: 'list', valueName: 'list', help: 'Set DNS options' },
+  { name: 'dns-search', kind: 'list', valueName: 'list', help: 'Set custom DNS search domains' },
   { name: 'entrypoint', kind: 'string', valueName: 'string', help: 'Overwrite the default ENTRYPOINT of the image' },
   { name: 'env', short: 'e', kind: 'list', valueName: 'list', help: 'Set environment variables' },
   { name: 'env-file', kind: 'list', valueName: 'list', help: 'Read in a file of environment variables' },
@@ -30,13 +33,18 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { name: 'hostname', short: 'h', kind: 'string', valueName: 'string', help: 'Container host name' },
   { name: 'init', kind: 'bool', help: 'Run an init inside the container that forwards signals and reaps processes' },
   { name: 'interactive', short: 'i', kind: 'bool', help: 'Keep STDIN open even if not attached' },
+  { name: 'ip', kind: 'string', valueName: 'string', help: 'IPv4 address (e.g., 172.30.100.104)' },
+  { name: 'ip6', kind: 'string', valueName: 'string', help: 'IPv6 address (e.g., 2001:db8::33)' },
   { name: 'label', short: 'l', kind: 'list', valueName: 'list', help: 'Set meta data on a container' },
+  { name: 'link', kind: 'list', valueName: 'list', help: 'Add link to another container' },
+  { name: 'link-local-ip', kind: 'list', valueName: 'list', help: 'Container IPv4/IPv6 link-local addresses' },
   { name: 'memory', short: 'm', kind: 'string', valueName: 'bytes', help: 'Memory limit' },
   { name: 'memory-swap', kind: 'string', valueName: 'bytes', help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
   { name: 'mount', kind: 'list', valueName: 'mount', help: 'Attach a filesystem mount to the container' },
   { name: 'name', kind: 'string', valueName: 'string', help: 'Assign a name to the container' },
-  { name: 'network', kind: 'string', valueName: 'network', help: 'Connect a container to a network' },
-  { name: 'net', kind: 'string', valueName: 'network', help: 'Connect a container to a network' },
+  { name: 'network', kind: 'list', valueName: 'network', help: 'Connect a container to a network' },
+  { name: 'net', kind: 'list', valueName: 'network', help: 'Connect a container to a network' },
+  { name: 'network-alias', kind: 'list', valueName: 'list', help: 'Add network-scoped alias for the container' },
   { name: 'no-healthcheck', kind: 'bool', help: 'Disable any container-specified HEALTHCHECK' },
   { name: 'pids-limit', kind: 'string', valueName: 'int', help: 'Tune container pids limit (set -1 for unlimited)' },
   { name: 'platform', kind: 'string', valueName: 'string', help: 'Set platform if server is multi-platform capable' },
@@ -175,65 +183,101 @@ interface PortParse {
   bindings: Record<string, { HostIp: string; HostPort: string }[]>;
 }
 
-function parseRange(s: string, what: string): [number, number] {
-  const m = /^(\d+)(?:-(\d+))?$/.exec(s);
-  if (m === null) throw new UsageError(`invalid ${what}: ${s}`);
-  const a = Number(m[1]);
-  const b = m[2] === undefined ? a : Number(m[2]);
+/** nat.ParsePortRange: `80` or `8000-9000`; Go's strconv texts on failure. */
+function parsePortRange(s: string): [number, number] {
+  if (s === '') throw new Error('empty string specified for ports');
+  const uint16 = (t: string): number => {
+    if (!/^\d+$/.test(t)) throw new Error(`strconv.ParseUint: parsing ${JSON.stringify(t)}: invalid syntax`);
+    if (Number(t) > 65535) throw new Error(`strconv.ParseUint: parsing ${JSON.stringify(t)}: value out of range`);
+    return Number(t);
+  };
+  if (!s.includes('-')) return [uint16(s), uint16(s)];
+  const parts = s.split('-');
+  const [a, b] = [uint16(parts[0]!), uint16(parts[1]!)];
+  if (b < a) throw new Error(`invalid range specified for port: ${s}`);
   return [a, b];
 }
 
-/** `[ip:][hostPort:]containerPort[/proto]` with ranges (nat.ParsePortSpecs). */
+/** nat.SplitProtoPort: `80/udp` → ['udp', '80']; no proto is tcp. */
+function splitProtoPort(raw: string): [string, string] {
+  const parts = raw.split('/');
+  if (raw === '' || parts[0] === '') return ['', ''];
+  if (parts.length === 1) return ['tcp', raw];
+  return [parts[1] === '' ? 'tcp' : parts[1]!, parts[0]!];
+}
+
+/** docker's convertToStandardNotation: `target=80,published=8080,protocol=udp` → `8080:80/udp`. */
+function standardPortNotation(spec: string): string {
+  if (!spec.includes('=')) return spec;
+  const params: Record<string, string> = { protocol: 'tcp' };
+  for (const param of spec.split(',')) {
+    const eq = param.indexOf('=');
+    if (eq <= 0) throw new Error(`invalid publish opts format (should be name=value but got '${param}')`);
+    params[param.slice(0, eq)] = param.slice(eq + 1);
+  }
+  return `${params['published'] ?? ''}:${params['target'] ?? ''}/${params['protocol']}`;
+}
+
+/** Go marshals maps with their keys sorted bytewise. */
+function sortedKeys<T>(o: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.keys(o).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((k) => [k, o[k]!]));
+}
+
+/** `[ip:][hostPort:]containerPort[/proto]` with ranges (nat.ParsePortSpecs, go-connections 0.5), and --expose. */
 export function parsePorts(specs: readonly string[], expose: readonly string[]): PortParse {
   const out: PortParse = { exposed: {}, bindings: {} };
-  for (const spec of specs) {
-    let rest = spec;
-    let proto = 'tcp';
-    const slash = rest.lastIndexOf('/');
-    if (slash >= 0) {
-      proto = rest.slice(slash + 1).toLowerCase();
-      rest = rest.slice(0, slash);
+  for (const spec of specs.map(standardPortNotation)) {
+    const parts = spec.split(':');
+    const n = parts.length;
+    let ip = n >= 3 ? parts.slice(0, n - 2).join(':') : '';
+    const hostPort = n >= 2 ? parts[n - 2]! : '';
+    const [proto, containerPort] = splitProtoPort(parts[n - 1]!);
+    if (ip.startsWith('[')) {
+      const m = /^\[([^\]]*)\]$/.exec(ip);
+      if (m === null) throw new Error(`invalid IP address ${ip}: address ${ip}:: missing ']' in address`);
+      ip = m[1]!;
     }
-    let ip = '';
-    let hostPart = '';
-    let containerPart: string;
-    const bracket = /^\[([^\]]+)\]:(.*)$/.exec(rest);
-    if (bracket !== null) {
-      ip = bracket[1]!;
-      const parts = bracket[2]!.split(':');
-      containerPart = parts.pop()!;
-      hostPart = parts.join(':');
-    } else {
-      const parts = rest.split(':');
-      containerPart = parts.pop()!;
-      if (parts.length === 1) hostPart = parts[0]!;
-      else if (parts.length >= 2) {
-        hostPart = parts.pop()!;
-        ip = parts.join(':');
-      }
+    if (ip !== '' && parseGoIp(ip) === undefined) throw new Error(`invalid IP address: ${ip}`);
+    if (containerPort === '') throw new Error(`no port specified: ${spec}<empty>`);
+    let c0: number;
+    let c1: number;
+    try {
+      [c0, c1] = parsePortRange(containerPort);
+    } catch {
+      throw new Error(`invalid containerPort: ${containerPort}`);
     }
-    if (containerPart === '') throw badValue(spec, '-p, --publish', `no port specified: ${spec}<empty>`);
-    const [c0, c1] = parseRange(containerPart, 'containerPort');
     let h0 = 0;
     let h1 = 0;
-    if (hostPart !== '') [h0, h1] = parseRange(hostPart, 'hostPort');
-    if (hostPart !== '' && h1 - h0 !== c1 - c0 && h0 !== h1) {
-      throw badValue(spec, '-p, --publish', `invalid ranges specified for container and host Ports: ${containerPart} and ${hostPart}`);
+    if (hostPort !== '') {
+      try {
+        [h0, h1] = parsePortRange(hostPort);
+      } catch {
+        throw new Error(`invalid hostPort: ${hostPort}`);
+      }
+      if (c1 - c0 !== h1 - h0 && c1 !== c0) throw new Error(`invalid ranges specified for container and host Ports: ${containerPort} and ${hostPort}`);
     }
+    if (!['tcp', 'udp', 'sctp'].includes(proto.toLowerCase())) throw new Error(`invalid proto: ${proto}`);
     for (let i = 0; i <= c1 - c0; i++) {
-      const key = `${c0 + i}/${proto}`;
+      const key = `${c0 + i}/${proto.toLowerCase()}`;
+      let host = hostPort === '' ? '' : String(h0 + i);
+      if (c0 === c1 && h0 !== h1) host = `${host}-${h1}`;
       out.exposed[key] = {};
-      let hostPort = '';
-      if (hostPart !== '') hostPort = h0 === h1 && c1 !== c0 ? String(h0) : String(h0 + i);
-      (out.bindings[key] ??= []).push({ HostIp: ip, HostPort: hostPort });
+      (out.bindings[key] ??= []).push({ HostIp: ip, HostPort: host });
     }
   }
   for (const e of expose) {
-    const [range, proto = "tcp"] = e.split('/');
-    const [a, b] = parseRange(range!, 'range format for --expose');
+    if (e.includes(':')) throw new Error(`invalid port format for --expose: ${e}`);
+    const [proto, port] = splitProtoPort(e);
+    let a: number;
+    let b: number;
+    try {
+      [a, b] = parsePortRange(port);
+    } catch (err) {
+      throw new Error(`invalid range format for --expose: ${e}, error: ${(err as Error).message}`, { cause: err });
+    }
     for (let port = a; port <= b; port++) out.exposed[`${port}/${proto}`] = {};
   }
-  return out;
+  return { exposed: sortedKeys(out.exposed), bindings: sortedKeys(out.bindings) };
 }
 
 function parseMount(spec: string): Record<string, unknown> {
@@ -301,11 +345,174 @@ function parseRestart(value: string): { Name: string; MaximumRetryCount: number 
   return { Name: name!, MaximumRetryCount: count === undefined ? 0 : Number(count) };
 }
 
-/** The endpoint record docker sends for the default network (all zero values). */
-const EMPTY_ENDPOINT = {
-  IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', DriverOpts: null, GwPriority: 0, NetworkID: '', EndpointID: '',
-  Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
-};
+/** One `--network` value (opts.NetworkAttachmentOpts): a name, or docker's `name=…,alias=…` syntax. */
+interface NetworkAttachment {
+  target: string;
+  aliases: string[];
+  ipv4: string;
+  ipv6: string;
+  macAddress: string;
+  linkLocalIps: string[];
+  links: string[];
+  driverOpts: Record<string, string> | undefined;
+  gwPriority: number;
+}
+
+const attachment = (target: string): NetworkAttachment => ({
+  target, aliases: [], ipv4: '', ipv6: '', macAddress: '', linkLocalIps: [], links: [], driverOpts: undefined, gwPriority: 0,
+});
+
+/** opts.NetworkOpt.Set: the long syntax is lower-cased and read as one CSV record. */
+function parseNetworkOpt(value: string, flag: string): NetworkAttachment {
+  if (!/\w+=\w+(,\w+=\w+)*/.test(value)) return attachment(value);
+  const bad = (why: string): UsageError => badValue(value, flag, why);
+  const n = attachment('');
+  for (const field of csvValues([value])) {
+    const lower = field.toLowerCase();
+    const eq = lower.indexOf('=');
+    if (eq <= 0) throw bad(`invalid field ${field}`);
+    const key = lower.slice(0, eq).trim();
+    const val = lower.slice(eq + 1).trim();
+    switch (key) {
+      case 'name': n.target = val; break;
+      case 'alias': n.aliases.push(val); break;
+      case 'ip': n.ipv4 = val; break;
+      case 'ip6': n.ipv6 = val; break;
+      case 'mac-address': n.macAddress = val; break;
+      case 'link-local-ip': n.linkLocalIps.push(val); break;
+      case 'driver-opt': {
+        const i = val.indexOf('=');
+        if (i <= 0) throw bad('invalid key value pair format in driver options');
+        (n.driverOpts ??= {})[val.slice(0, i).trim()] = val.slice(i + 1).trim();
+        break;
+      }
+      case 'gw-priority':
+        if (!/^[+-]?\d+$/.test(val)) throw bad(`invalid gw-priority (${val}): invalid syntax`);
+        n.gwPriority = Number(val);
+        break;
+      default: throw bad(`invalid field key ${key}`);
+    }
+  }
+  if (n.target === '') throw bad('network name/id is not specified');
+  return n;
+}
+
+/** container.NetworkMode(x).IsUserDefined(). */
+function isUserDefined(mode: string): boolean {
+  return !['default', 'bridge', 'host', 'none'].includes(mode) && !mode.startsWith('container:');
+}
+
+/** The legacy flags (--network-alias, --link, --ip, --ip6, --link-local-ip) go to the first network. */
+function applyContainerOptions(n: NetworkAttachment, p: ParsedArgs): void {
+  const aliases = list(p, 'network-alias');
+  const links = list(p, 'link');
+  const ipv4 = str(p, 'ip') ?? '';
+  const ipv6 = str(p, 'ip6') ?? '';
+  const linkLocal = list(p, 'link-local-ip');
+  if (n.aliases.length > 0 && aliases.length > 0) throw new Error('conflicting options: cannot specify both --network-alias and per-network alias');
+  if (n.links.length > 0 && links.length > 0) throw new Error('conflicting options: cannot specify both --link and per-network links');
+  if (n.ipv4 !== '' && ipv4 !== '') throw new Error('conflicting options: cannot specify both --ip and per-network IPv4 address');
+  if (n.ipv6 !== '' && ipv6 !== '') throw new Error('conflicting options: cannot specify both --ip6 and per-network IPv6 address');
+  if (n.linkLocalIps.length > 0 && linkLocal.length > 0) {
+    throw new Error('conflicting options: cannot specify both --link-local-ip and per-network link-local IP addresses');
+  }
+  if (aliases.length > 0) n.aliases = [...aliases];
+  // on a user-defined network --link is an endpoint option (an alias); on the default bridge a legacy link
+  if (isUserDefined(n.target) && links.length > 0) n.links = [...links];
+  if (ipv4 !== '') n.ipv4 = ipv4;
+  if (ipv6 !== '') n.ipv6 = ipv6;
+  if (linkLocal.length > 0) n.linkLocalIps = [...linkLocal];
+}
+
+/** docker's EndpointSettings as the CLI sends it, or undefined when it is all zero values. */
+function endpointSettings(n: NetworkAttachment): Record<string, unknown> | undefined {
+  if (n.target.trim() === '') throw new Error('no name set for network');
+  if (!isUserDefined(n.target)) {
+    if (n.aliases.length > 0) throw new Error('network-scoped aliases are only supported for user-defined networks');
+    if (n.links.length > 0) throw new Error('links are only supported for user-defined networks');
+  }
+  if (n.macAddress !== '' && !/^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i.test(n.macAddress.trim())) throw new Error(`${n.macAddress} is not a valid mac address`);
+  const hasIpam = n.ipv4 !== '' || n.ipv6 !== '' || n.linkLocalIps.length > 0;
+  const isZero = !hasIpam && n.aliases.length === 0 && n.links.length === 0 && n.driverOpts === undefined && n.macAddress === '' && n.gwPriority === 0;
+  if (isZero) return undefined;
+  return endpoint({
+    IPAMConfig: hasIpam ? {
+      ...(n.ipv4 === '' ? {} : { IPv4Address: n.ipv4 }),
+      ...(n.ipv6 === '' ? {} : { IPv6Address: n.ipv6 }),
+      ...(n.linkLocalIps.length === 0 ? {} : { LinkLocalIPs: n.linkLocalIps }),
+    } : null,
+    Links: n.links.length === 0 ? null : n.links,
+    Aliases: n.aliases.length === 0 ? null : n.aliases,
+    MacAddress: n.macAddress,
+    DriverOpts: n.driverOpts ?? null,
+    GwPriority: n.gwPriority,
+  });
+}
+
+/** The endpoint record with docker's zero values for what is not given. */
+function endpoint(fields: { IPAMConfig?: unknown; Links?: unknown; Aliases?: unknown; MacAddress?: string; DriverOpts?: unknown; GwPriority?: number } = {}): Record<string, unknown> {
+  return {
+    IPAMConfig: fields.IPAMConfig ?? null, Links: fields.Links ?? null, Aliases: fields.Aliases ?? null, MacAddress: fields.MacAddress ?? '',
+    DriverOpts: fields.DriverOpts ?? null, GwPriority: fields.GwPriority ?? 0, NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '',
+    IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
+  };
+}
+
+/** docker's parseNetworkOpts: NetworkMode and NetworkingConfig.EndpointsConfig keyed by network name. */
+export function networkingConfig(p: ParsedArgs): { mode: string; endpoints: Record<string, Record<string, unknown>> } {
+  const nets = [...list(p, 'network').map((v) => parseNetworkOpt(v, '--network')), ...list(p, 'net').map((v) => parseNetworkOpt(v, '--net'))];
+  const endpoints: Record<string, Record<string, unknown>> = {};
+  if (nets.length === 0) {
+    const n = attachment('default');
+    applyContainerOptions(n, p);
+    endpoints['default'] = endpointSettings(n) ?? endpoint();
+    return { mode: 'default', endpoints };
+  }
+  let userDefined = false;
+  let builtin = false;
+  for (const [i, n] of nets.entries()) {
+    if (isUserDefined(n.target)) userDefined = true;
+    else builtin = true;
+    if (i === 0) applyContainerOptions(n, p);
+    const ep = endpointSettings(n);
+    if (endpoints[n.target] !== undefined) throw new Error(`network ${JSON.stringify(n.target)} is specified multiple times`);
+    // one network without options: no endpoint record (the daemon makes it)
+    if (i === 0 && nets.length === 1 && ep === undefined) continue;
+    endpoints[n.target] = ep ?? endpoint();
+  }
+  if (userDefined && builtin) throw new Error('conflicting options: cannot attach both user-defined and non-user-defined network-modes');
+  return { mode: nets[0]!.target, endpoints };
+}
+
+/** opts.ValidateExtraHost: `host:ip` or `host=ip` (brackets around the ip allowed) → `host:ip`. */
+function extraHost(value: string): string {
+  let i = value.indexOf('=');
+  if (i < 0) i = value.indexOf(':');
+  const host = i < 0 ? '' : value.slice(0, i);
+  let ip = i < 0 ? '' : value.slice(i + 1);
+  if (i < 0 || host === '' || host.includes(':')) throw badValue(value, '--add-host', `bad format for add-host: ${JSON.stringify(value)}`);
+  if (ip !== 'host-gateway') {
+    if (ip.length > 2 && ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
+    if (parseGoIp(ip.trim()) === undefined) throw badValue(value, '--add-host', `invalid IP address in add-host: ${JSON.stringify(ip)}`);
+  }
+  return `${host}:${ip}`;
+}
+
+/** opts.ValidateIPAddress (the canonical form is what docker sends). */
+function dnsServer(value: string): string {
+  if (parseGoIp(value.trim()) === undefined) throw badValue(value, '--dns', `IP address is not correctly formatted: ${value}`);
+  return canonicalIp(value.trim());
+}
+
+/** opts.ValidateDNSSearch. */
+function dnsSearch(value: string): string {
+  const v = value.replace(/^ +| +$/g, '');
+  if (v === '.') return v;
+  const label = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+  const m = new RegExp(`^(${label}(?:\\.${label})*)\\.?\\s*$`).exec(v);
+  if (!/[a-zA-Z]/.test(v) || m === null || m[1]!.length >= 255) throw badValue(value, '--dns-search', `${value} is not a valid domain`);
+  return m[1]!;
+}
 
 /**
  * Builds the create request from parsed `run`/`create` flags. `args` is IMAGE [COMMAND] [ARG...].
@@ -408,7 +615,11 @@ export function buildCreateRequest(p: ParsedArgs, opts: { detach: boolean; env: 
   const stopTimeout = intFlag(p, 'stop-timeout', '--stop-timeout');
   if (stopTimeout !== undefined) config['StopTimeout'] = stopTimeout;
 
-  const network = str(p, 'network') ?? str(p, 'net');
+  const links = list(p, 'link').map((l) => validateLink(l));
+  const extraHosts = list(p, 'add-host').map(extraHost);
+  const dns = list(p, 'dns').map(dnsServer);
+  const dnsSearches = list(p, 'dns-search').map(dnsSearch);
+  const networking = networkingConfig(p);
   const memory = str(p, 'memory');
   const memorySwap = str(p, 'memory-swap');
   const cpus = str(p, 'cpus');
@@ -423,7 +634,7 @@ export function buildCreateRequest(p: ParsedArgs, opts: { detach: boolean; env: 
     Binds: binds.length === 0 ? null : binds,
     ContainerIDFile: str(p, 'cidfile') ?? '',
     LogConfig: { Type: '', Config: {} },
-    NetworkMode: network === undefined || network === '' ? 'default' : network,
+    NetworkMode: networking.mode,
     PortBindings: ports.bindings,
     RestartPolicy: parseRestart(restart),
     AutoRemove: autoRemove,
@@ -433,14 +644,14 @@ export function buildCreateRequest(p: ParsedArgs, opts: { detach: boolean; env: 
     CapAdd: list(p, 'cap-add').length === 0 ? null : list(p, 'cap-add').map(normalizeCap),
     CapDrop: list(p, 'cap-drop').length === 0 ? null : list(p, 'cap-drop').map(normalizeCap),
     CgroupnsMode: '',
-    Dns: list(p, 'dns'),
-    DnsOptions: [],
-    DnsSearch: [],
-    ExtraHosts: list(p, 'add-host').length === 0 ? null : list(p, 'add-host').map((h) => h.replace(/=/, ':')),
+    Dns: dns,
+    DnsOptions: list(p, 'dns-option'),
+    DnsSearch: dnsSearches,
+    ExtraHosts: extraHosts.length === 0 ? null : extraHosts,
     GroupAdd: list(p, 'group-add').length === 0 ? null : list(p, 'group-add'),
     IpcMode: '',
     Cgroup: '',
-    Links: null,
+    Links: links.length === 0 ? null : links,
     OomScoreAdj: 0,
     PidMode: '',
     Privileged: bool(p, 'privileged'),
@@ -495,7 +706,7 @@ export function buildCreateRequest(p: ParsedArgs, opts: { detach: boolean; env: 
   const body: Record<string, unknown> = {
     ...config,
     HostConfig: hostConfig,
-    NetworkingConfig: { EndpointsConfig: network === undefined || network === '' ? { default: EMPTY_ENDPOINT } : {} },
+    NetworkingConfig: { EndpointsConfig: networking.endpoints },
   };
   const pull = str(p, 'pull') ?? 'missing';
   if (pull !== 'missing' && pull !== 'always' && pull !== 'never') {

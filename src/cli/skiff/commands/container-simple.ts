@@ -186,34 +186,6 @@ export const containerTop: Command = {
   },
 };
 
-export const containerPort: Command = {
-  path: ['container', 'port'],
-  aliases: [['port']],
-  usage: 'CONTAINER [PRIVATE_PORT[/PROTO]]',
-  short: 'List port mappings or a specific mapping for the container',
-  flags: [],
-  args: { min: 1, max: 2 },
-  async run(ctx, p) {
-    const { value } = await ctx.client().inspectContainer(p.args[0]!);
-    const ports = ((value['NetworkSettings'] as Record<string, unknown> | undefined)?.['Ports'] ?? {}) as Record<string, { HostIp: string; HostPort: string }[] | null>;
-    const fmt = (b: { HostIp: string; HostPort: string }): string => `${b.HostIp.includes(':') ? `[${b.HostIp}]` : b.HostIp}:${b.HostPort}`;
-    let out = '';
-    if (p.args[1] !== undefined) {
-      const [port, proto = 'tcp'] = p.args[1].split('/');
-      const bindings = ports[`${port}/${proto}`];
-      if (bindings === undefined || bindings === null || bindings.length === 0) {
-        throw new Error(`Error: No public port '${port}/${proto}' published for ${p.args[0]}`);
-      }
-      for (const b of bindings) out += `${fmt(b)}\n`;
-    } else {
-      const keys = Object.keys(ports).sort((a, b) => Number(a.split('/')[0]) - Number(b.split('/')[0]) || a.localeCompare(b));
-      for (const k of keys) for (const b of ports[k] ?? []) out += `${k} -> ${fmt(b)}\n`;
-    }
-    await write(ctx.io.stdout, out);
-    return 0;
-  },
-};
-
 export const containerDiff: Command = {
   path: ['container', 'diff'],
   aliases: [['diff']],
@@ -291,6 +263,7 @@ const INSPECTORS: Record<string, Inspector> = {
   container: (c, n) => c.inspectContainer(n),
   image: (c, n) => c.inspectImage(n),
   volume: (c, n) => c.inspectVolume(n),
+  network: (c, n) => c.inspectNetwork(n),
 };
 
 export const inspect: Command = {
@@ -305,10 +278,10 @@ export const inspect: Command = {
   args: { min: 1 },
   async run(ctx, p) {
     const type = str(p, 'type');
-    if (type !== undefined && type !== '' && !(type in INSPECTORS) && !['config', 'network', 'node', 'plugin', 'secret', 'service', 'task'].includes(type)) {
+    if (type !== undefined && type !== '' && !(type in INSPECTORS) && !['config', 'node', 'plugin', 'secret', 'service', 'task'].includes(type)) {
       throw new Error(`"${type}" is not a valid value for --type`);
     }
-    return inspectObjects(ctx, p, type === undefined || type === '' ? ['container', 'image', 'volume'] : [type]);
+    return inspectObjects(ctx, p, type === undefined || type === '' ? ['container', 'image', 'volume', 'network'] : [type]);
   },
 };
 

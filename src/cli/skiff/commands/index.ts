@@ -14,11 +14,13 @@ import { containerCp } from './container-cp.js';
 import { containerList, containerStats } from './container-ps.js';
 import { containerAttach, containerCreate, containerExec, containerRun, containerStart } from './container-run.js';
 import {
-  containerCommit, containerDiff, containerExport, containerInspect, containerKill, containerLogs, containerPause, containerPort,
+  containerCommit, containerDiff, containerExport, containerInspect, containerKill, containerLogs, containerPause,
   containerPrune, containerRemove, containerRename, containerRestart, containerStop, containerTop, containerUnpause, containerUpdate,
   containerWait, inspect,
 } from './container-simple.js';
 import { events, systemDf, volumeCreate, volumeInspect, volumeList, volumePrune, volumeRemove } from './volume.js';
+import { containerPort } from './container-port.js';
+import { networkConnect, networkCreate, networkDisconnect, networkInspect, networkList, networkPrune, networkRemove } from './network.js';
 
 export const COMMANDS: readonly Command[] = [
   imageHistory, imageImport, imageInspect, imageLoad, imageList, imagePrune, imagePull, imagePush, imageRemove,
@@ -27,12 +29,14 @@ export const COMMANDS: readonly Command[] = [
   containerKill, containerList, containerLogs, containerPause, containerPort, containerPrune, containerRemove, containerRename,
   containerRestart, containerRun, containerStart, containerStats, containerStop, containerTop, containerUnpause, containerUpdate,
   containerWait, inspect, events, systemDf, volumeCreate, volumeInspect, volumeList, volumePrune, volumeRemove,
+  networkConnect, networkCreate, networkDisconnect, networkInspect, networkList, networkPrune, networkRemove,
 ];
 
 /** Command groups (`skiff image`, `skiff system`) and their one-line descriptions. */
 export const GROUPS: Record<string, string> = {
   container: 'Manage containers',
   image: 'Manage images',
+  network: 'Manage networks',
   volume: 'Manage volumes',
   system: 'Manage Docker',
 };
