@@ -39,3 +39,13 @@ export function unmountBelow(dir: string): void {
     .filter((m) => m === dir || m.startsWith(dir + '/')).sort((a, b) => b.length - a.length);
   for (const m of targets) spawnSync('umount', ['-l', m]);
 }
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as { port: number };
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}

@@ -6,4 +6,4 @@ export * from './dns/server.js';
 export * from './dns/addr.js';
 export * from './network-service.js';
 export * from './networks.js';
-export * from './isolation.js';
+export * from './bridge-rules.js';

@@ -2,11 +2,11 @@
 // its subnet picked once clear of host routes or from `bip`), `host` and `none`, and user-defined
 // bridge networks, all rows of skiff.db. A container gets one pinned network namespace under the exec
 // root (its loopback up) and, per network, an interface attached through the CNI plugins (bridge,
-// host-local, portmap, firewall), published ports being portmap's capability arguments. Each
+// host-local, and portmap when it publishes ports, as portmap's capability arguments). Each
 // user-defined network has an embedded DNS server on its gateway address that answers the names of
 // the containers attached to it, and of the client's other networks (the engine passes the names at
-// attach). Bridges are isolated from one another (isolation.ts)
-// from their first container on.
+// attach). Each network has one set of packet-filter rules (bridge-rules.ts: isolation between
+// bridges, FORWARD accepts, masquerade), installed with its first container.
 // This layer knows networks and attachments, not containers: the engine says who is attached where.
 
 import { execFile } from 'node:child_process';
@@ -24,7 +24,7 @@ import { CniRunner } from './cni/runner.js';
 import type { CniResult, NetworkConfigList } from './cni/types.js';
 import { ipFamily, ipInCidr } from './dns/addr.js';
 import { EmbeddedDns } from './dns/server.js';
-import { isolateBridge, unisolateBridge } from './isolation.js';
+import { installBridgeRules, removeBridgeRules, type BridgeRuleSet } from './bridge-rules.js';
 import { BRIDGE_NAME_OPTION, MTU_OPTION, firstHost, ipRangeBounds, pickSubnet, planNetwork, type NetworkCreateRequest, type NetworkRecord } from './networks.js';
 
 export interface NetworkServiceOptions {
@@ -96,7 +96,6 @@ interface DnsEntry {
 interface PortMapping { hostPort: number; containerPort: number; protocol: string; hostIP: string }
 
 const DEFAULT_NETWORK = 'bridge';
-const LOOPBACK: NetworkConfigList = { cniVersion: '1.0.0', name: 'loopback', plugins: [{ type: 'loopback' }] };
 
 /** Destinations of the host's IPv4 routes (/proc/net/route), as CIDRs, the default route left out. */
 function hostRoutes(): string[] {
@@ -161,6 +160,10 @@ function deleteLink(name: string): Promise<void> {
   return new Promise((resolve) => execFile('ip', ['link', 'del', name], () => resolve()));
 }
 
+function ruleSetOf(n: NetworkRecord): BridgeRuleSet {
+  return { bridge: n.BridgeName!, subnets: n.IPAM.Config.map((c) => c.Subnet), internal: n.Internal };
+}
+
 function portKey(protocol: string, hostIP: string, port: number): string {
   return `${protocol}/${hostIP === '0.0.0.0' ? '' : hostIP}/${port}`;
 }
@@ -174,7 +177,9 @@ export class NetworkService {
   private readonly dnsEntries = new Map<string, Map<string, DnsEntry>>();
   /** Host ports published by attached containers: "proto/hostIP/port" → container id. */
   private readonly ports = new Map<string, string>();
-  /** Bridges whose isolation rules are in place (installed with a network's first container). */
+  /** Detaches running behind a container's exit (releaseInBackground). */
+  private readonly detaching = new Map<string, Promise<void>>();
+  /** Bridges whose rules are in place (bridge-rules.ts: installed with a network's first container). */
   private readonly isolated = new Set<string>();
 
   constructor(private readonly opts: NetworkServiceOptions) {
@@ -274,6 +279,7 @@ export class NetworkService {
 
   /** docker network rm; the caller has checked that no container is attached. */
   async remove(idOrName: string): Promise<NetworkRecord> {
+    await this.settled();
     const n = this.get(idOrName);
     if (n.Name === DEFAULT_NETWORK || n.Driver !== 'bridge') {
       throw new SkiffError('PermissionDenied', `${n.Name} is a pre-defined network and cannot be removed`);
@@ -282,7 +288,7 @@ export class NetworkService {
     dns?.close();
     this.dns.delete(n.Id);
     this.dnsEntries.delete(n.Id);
-    await unisolateBridge(n.BridgeName!, { internal: n.Internal, ipv6: n.EnableIPv6 });
+    await removeBridgeRules(ruleSetOf(n));
     this.isolated.delete(n.BridgeName!);
     await deleteLink(n.BridgeName!);
     await rm(join(this.opts.root, 'ipam', n.Name), { recursive: true, force: true });
@@ -301,16 +307,9 @@ export class NetworkService {
    * addresses, which the kernel routes through lo).
    */
   async ensureNetns(containerId: string): Promise<string> {
+    await this.settled(containerId); // a detach still running would remove it under us
     const netns = this.netnsPath(containerId);
-    if (!isPinnedNetns(netns)) {
-      await createPinnedNetns(netns);
-      try {
-        await this.cni.add(LOOPBACK, { containerId, netns, ifName: 'lo' }, { cache: false });
-      } catch (err) {
-        await this.removeNetns(containerId);
-        throw err;
-      }
-    }
+    if (!isPinnedNetns(netns)) await createPinnedNetns(netns);
     return netns;
   }
 
@@ -321,13 +320,14 @@ export class NetworkService {
     await rm(netns, { force: true });
   }
 
-  private conflist(n: NetworkRecord): NetworkConfigList {
+  /** The network's conflist; portmap only for an attachment that publishes ports (one plugin run less). */
+  private conflist(n: NetworkRecord, opts: { portmap?: boolean } = {}): NetworkConfigList {
     const [v4, ...rest] = n.IPAM.Config;
     const range = (c: typeof v4) => ({ subnet: c!.Subnet, gateway: c!.Gateway, ipRange: c!.IPRange === undefined ? undefined : ipRangeBounds(c!.IPRange) });
     const mtu = n.Options[MTU_OPTION];
     return bridgeConflist({
       name: n.Name, bridge: n.BridgeName!, ...range(v4), extraRanges: rest.map(range), internal: n.Internal,
-      ipamDataDir: join(this.opts.root, 'ipam'), ...(mtu === undefined ? {} : { mtu: Number(mtu) }),
+      ipamDataDir: join(this.opts.root, 'ipam'), ...(mtu === undefined ? {} : { mtu: Number(mtu) }), portmap: opts.portmap ?? true, perContainerRules: false,
     });
   }
 
@@ -385,6 +385,7 @@ export class NetworkService {
 
   /** Attaches the container's namespace to a network (creating the namespace if needed). */
   async attach(containerId: string, networkIdOrName: string, opts: AttachOptions): Promise<AttachResult> {
+    await this.settled(containerId);
     const n = this.get(networkIdOrName);
     if (n.Driver !== 'bridge') throw new SkiffError('InvalidArgument', `network ${n.Name} has no interfaces to attach`);
     const { mappings, ports } = await this.portMappings(containerId, opts.portBindings ?? {});
@@ -400,7 +401,7 @@ export class NetworkService {
     }
     if (!this.isolated.has(n.BridgeName!)) {
       // with its first container: a daemon that never attaches one leaves the host's rules alone
-      await isolateBridge(n.BridgeName!, { internal: n.Internal, ipv6: n.EnableIPv6 });
+      await installBridgeRules(ruleSetOf(n));
       this.isolated.add(n.BridgeName!);
     }
     const netns = await this.ensureNetns(containerId);
@@ -409,7 +410,7 @@ export class NetworkService {
     if (ips.length > 0) capabilityArgs['ips'] = ips;
     let result: CniResult;
     try {
-      result = await this.cni.add(this.conflist(n), { containerId, netns, ifName: opts.ifName, ...(Object.keys(capabilityArgs).length === 0 ? {} : { capabilityArgs }) });
+      result = await this.cni.add(this.conflist(n, { portmap: mappings.length > 0 }), { containerId, netns, ifName: opts.ifName, ...(Object.keys(capabilityArgs).length === 0 ? {} : { capabilityArgs }) });
     } catch (err) {
       const msg = (err as Error).message;
       if (/requested IP address .* is not available|already allocated|is already in use/.test(msg)) throw new SkiffError('Conflict', `Address already in use: ${ips.join(', ')} on network ${n.Name}`, { cause: err });
@@ -454,6 +455,30 @@ export class NetworkService {
   }
 
   /** Detaches every interface of the container and removes its namespace. */
+  /**
+   * Detaches every interface and removes the namespace without making the caller wait: the names
+   * and published ports are released now, the CNI DELs (veth, lease, portmap rules) run behind. The
+   * container's next attach, a network's removal and close() wait for it; after a crash, reconcile
+   * finishes what was left.
+   */
+  releaseInBackground(containerId: string): void {
+    for (const [key, owner] of [...this.ports]) if (owner === containerId) this.ports.delete(key);
+    for (const entries of this.dnsEntries.values()) entries.delete(containerId);
+    const previous = this.detaching.get(containerId) ?? Promise.resolve();
+    const p: Promise<void> = previous.then(() => this.detachAll(containerId)).catch((err: unknown) => {
+      this.logger.warn({ container: containerId, err: String(err) }, 'detaching the networks failed');
+    }).finally(() => {
+      if (this.detaching.get(containerId) === p) this.detaching.delete(containerId);
+    });
+    this.detaching.set(containerId, p);
+  }
+
+  /** Waits for the background detach of one container, or of all. */
+  async settled(containerId?: string): Promise<void> {
+    if (containerId !== undefined) await this.detaching.get(containerId);
+    else await Promise.all([...this.detaching.values()]);
+  }
+
   async detachAll(containerId: string): Promise<void> {
     for (const a of (await this.cni.cachedAttachments()).filter((x) => x.containerId === containerId)) {
       await this.detach(containerId, a.networkName, a.ifName);
@@ -528,6 +553,7 @@ export class NetworkService {
    * one, and pinned namespaces.
    */
   async reconcile(live: readonly LiveEndpoint[]): Promise<{ detached: string[]; namespaces: string[] }> {
+    await this.settled(); // the containers' reconcile detaches the runs that ended meanwhile
     const liveIds = new Set(live.map((e) => e.containerId));
     const detached: string[] = [];
     const cachedAll = await this.cni.cachedAttachments();
@@ -583,6 +609,7 @@ export class NetworkService {
   }
 
   async close(): Promise<void> {
+    await this.settled();
     for (const p of this.dns.values()) (await p)?.close();
     this.dns.clear();
   }

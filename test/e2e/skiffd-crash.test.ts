@@ -52,8 +52,10 @@ async function assertConsistent(dataRoot: string, trial: string): Promise<void> 
 }
 
 /** Returns whether the kill interrupted the operation (the CLI failed). */
-async function killDuring(t: Parameters<typeof startSkiffd>[0], dir: string, args: string[], maxDelayMs: number, input?: Buffer): Promise<boolean> {
+async function killDuring(t: Parameters<typeof startSkiffd>[0], dir: string, args: string[], maxDelayMs: number, input?: Buffer, remove?: string): Promise<boolean> {
   const d = await startSkiffd(t, { dir });
+  // a trial that completed leaves the image: without removing it the next would be a no-op
+  if (remove !== undefined) await docker(d, ['rmi', '-f', remove]);
   const running = docker(d, args, input === undefined ? {} : { input });
   await new Promise((r) => setTimeout(r, randomInt(0, maxDelayMs)));
   killPid(d.process.pid!, 'SIGKILL');
@@ -84,7 +86,7 @@ test('SIGKILL during pull and load, many trials: consistent after every restart,
 
   let interrupted = 0;
   for (let i = 0; i < TRIALS; i++) {
-    if (await killDuring(t, dir, ['pull', ref], 900)) interrupted++;
+    if (await killDuring(t, dir, ['pull', ref], 400, undefined, ref)) interrupted++;
     await restartAndCheck(t, dir, `pull trial ${i}`);
   }
   let d = await startSkiffd(t, { dir });
@@ -100,7 +102,7 @@ test('SIGKILL during pull and load, many trials: consistent after every restart,
   const { readFile } = await import('node:fs/promises');
   const tarBytes = await readFile(archive);
   for (let i = 0; i < TRIALS; i++) {
-    if (await killDuring(t, dir, ['load'], 700, tarBytes)) interrupted++;
+    if (await killDuring(t, dir, ['load'], 300, tarBytes, ref)) interrupted++;
     await restartAndCheck(t, dir, `load trial ${i}`);
   }
   assert.ok(interrupted > 0, 'at least one kill landed mid-operation');

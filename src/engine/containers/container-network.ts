@@ -199,10 +199,15 @@ export async function attachNetworks(ctx: EngineContext, record: ContainerRecord
   return ctx.networks.netnsPath(record.Id);
 }
 
-/** Detaches every network and removes the namespace; the endpoints' configuration stays. */
-export async function detachNetworks(ctx: EngineContext, record: ContainerRecord): Promise<void> {
+/**
+ * Detaches every network and removes the namespace; the endpoints' configuration stays. In the
+ * background (a run that ended) the record is cleared now and the CNI DELs run behind (the network
+ * service makes the next attach wait for them; `rm` waits too).
+ */
+export async function detachNetworks(ctx: EngineContext, record: ContainerRecord, opts: { background?: boolean } = {}): Promise<void> {
   if (ctx.networks === undefined) return;
-  await ctx.networks.detachAll(record.Id);
+  if (opts.background === true) ctx.networks.releaseInBackground(record.Id);
+  else await ctx.networks.detachAll(record.Id);
   let changed = record.Sandbox !== undefined;
   record.Sandbox = undefined;
   for (const ep of Object.values(record.Networks ?? {})) {

@@ -41,6 +41,8 @@ export async function removeContainer(ctx: EngineContext, idOrName: string, opts
   const waiters = ctx.removeWaiters.get(record.Id) ?? [];
   ctx.removeWaiters.delete(record.Id);
   for (const w of waiters) w({ StatusCode: record.State.ExitCode, Error: null });
+  // `docker rm` returns once the network is gone too (veth, lease, rules); --rm's waiter did not wait
+  await ctx.networks?.settled(record.Id);
 }
 
 export async function waitContainer(

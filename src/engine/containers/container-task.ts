@@ -191,7 +191,7 @@ async function finishRun(ctx: EngineContext, id: string, exitCode: number): Prom
 export async function deleteTask(ctx: EngineContext, id: string): Promise<void> {
   const row = ctx.repo.get(id);
   if (row !== undefined && (row.record.Sandbox !== undefined || modeNetwork(row.record.HostConfig.NetworkMode) !== undefined)) {
-    await detachNetworks(ctx, row.record).catch((err: unknown) => ctx.logger.warn({ container: id, err: String(err) }, 'detaching the networks failed'));
+    await detachNetworks(ctx, row.record, { background: true }).catch((err: unknown) => ctx.logger.warn({ container: id, err: String(err) }, 'detaching the networks failed'));
   }
   if (hasTask(ctx, id)) await ctx.runtime.delete(id, true).catch((err: unknown) => ctx.logger.warn({ container: id, err: String(err) }, 'deleting the task failed'));
   const rootfs = rootfsDir(ctx, id);

@@ -1,9 +1,11 @@
 // The conflist of a docker-style bridge network, built from Debian's containernetworking-plugins:
 // bridge (veth pair into the container, the host side on the bridge, gateway address on the
-// bridge, masquerade out unless internal, hairpin so a container reaches its own published ports),
-// host-local IPAM with its leases under Skiff's data root, portmap for published ports (with SNAT so
-// 127.0.0.1 works) and firewall, which lets the bridge's traffic through a FORWARD policy of DROP
-// (a host where dockerd has run) without touching docker's chains. [pure]
+// bridge, hairpin so a container reaches its own published ports), host-local IPAM with its leases
+// under Skiff's data root, portmap for published ports (with SNAT so 127.0.0.1 works). With
+// `perContainerRules` (the default, for a conflist used alone) the bridge plugin masquerades each
+// container's address and the firewall plugin lets its traffic through a FORWARD policy of DROP;
+// skiffd turns both off and keeps one set of rules per network instead (network/bridge-rules.ts),
+// which saves a bridged `run --rm` the deletion of those rules. [pure]
 
 import type { NetworkConfigList } from './types.js';
 
@@ -23,6 +25,10 @@ export interface BridgeNetwork {
   /** host-local's lease directory. */
   ipamDataDir: string;
   mtu?: number;
+  /** The portmap plugin (published ports); default true. */
+  portmap?: boolean;
+  /** Masquerade (bridge ipMasq) and FORWARD accepts (firewall plugin) per container; default true. */
+  perContainerRules?: boolean;
 }
 
 function hostLocalRange(r: { subnet: string; gateway?: string | undefined; ipRange?: { start: string; end: string } | undefined }): Record<string, string> {
@@ -39,6 +45,7 @@ export function bridgeConflist(n: BridgeNetwork): NetworkConfigList {
   const ranges = [[hostLocalRange(n)], ...(n.extraRanges ?? []).map((r) => [hostLocalRange(r)])];
   const v6 = (n.extraRanges ?? []).some((r) => r.subnet.includes(':'));
   const internal = n.internal === true;
+  const perContainer = n.perContainerRules !== false;
   return {
     cniVersion: '1.0.0',
     name: n.name,
@@ -47,7 +54,7 @@ export function bridgeConflist(n: BridgeNetwork): NetworkConfigList {
         type: 'bridge',
         bridge: n.bridge,
         isGateway: true,
-        ipMasq: !internal,
+        ipMasq: perContainer && !internal,
         hairpinMode: true,
         // static addresses (--ip, --ip6) reach host-local as runtimeConfig.ips
         capabilities: { ips: true },
@@ -59,8 +66,8 @@ export function bridgeConflist(n: BridgeNetwork): NetworkConfigList {
           dataDir: n.ipamDataDir,
         },
       },
-      { type: 'portmap', capabilities: { portMappings: true }, snat: true },
-      { type: 'firewall', backend: 'iptables' },
+      ...(n.portmap === false ? [] : [{ type: 'portmap', capabilities: { portMappings: true }, snat: true }]),
+      ...(perContainer ? [{ type: 'firewall', backend: 'iptables' }] : []),
     ],
   };
 }

@@ -58,11 +58,8 @@ export class CniRunner {
     this.timeoutMs = opts.timeoutMs ?? 60_000;
   }
 
-  /**
-   * Attaches the namespace to the network; on failure what was added is deleted again. `cache:
-   * false` keeps no result (an interface that lives and dies with the namespace, as loopback).
-   */
-  async add(list: NetworkConfigList, a: Attachment, opts: { cache?: boolean } = {}): Promise<CniResult> {
+  /** Attaches the namespace to the network; on failure what was added is deleted again. */
+  async add(list: NetworkConfigList, a: Attachment): Promise<CniResult> {
     validateAttachment(a);
     let prev: CniResult | undefined;
     try {
@@ -74,7 +71,6 @@ export class CniRunner {
       throw err;
     }
     const result = prev ?? { cniVersion: list.cniVersion };
-    if (opts.cache === false) return result;
     await mkdir(this.opts.cacheDir, { recursive: true, mode: 0o700 });
     const entry: CacheEntry = {
       kind: 'cniCacheV1', containerId: a.containerId, ifName: a.ifName, networkName: list.name, netns: a.netns,
