@@ -3,7 +3,7 @@
 //      dockerd (docker CLI), podman, and crun run of an equivalent bundle (the floor);
 //   2. idle memory per container: system-wide Pss growth (all processes, shims included) with 20
 //      detached `sleep` containers, skiffd vs dockerd vs podman;
-//   3. `ps -a` with 100 created containers, skiffd vs dockerd (same docker CLI).
+//   3. `ps -a` with 100 and 1000 created containers, skiffd vs dockerd (same docker CLI).
 // Everything runs on private state under one temp dir. Writes its block of docs/benchmarks.md.
 //
 // podman refuses this hybrid-cgroup host: it runs in `unshare -m` with /sys/fs/cgroup/unified
@@ -17,7 +17,7 @@ import { median, sh, stopChild, timed, unmountBelow } from './common.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const IDLE = Number(process.env.BENCH_IDLE ?? 20);
-const PS_COUNT = Number(process.env.BENCH_PS ?? 100);
+const PS_COUNTS = (process.env.BENCH_PS ?? '100,1000').split(',').map(Number).sort((a, b) => a - b);
 const repo = repoRoot();
 
 /** Sum of Pss over every process (kB): what the whole system holds. */
@@ -168,20 +168,23 @@ async function main(): Promise<void> {
     const podmanKb = perContainer.get(podman.name)!;
     for (const [name, kb] of perContainer) say(`| ${name} | ${kb.toFixed(0)} kB | ${(kb / podmanKb).toFixed(2)} |`);
 
-    // 3. ps -a with PS_COUNT containers (same docker CLI for both daemons)
+    // 3. ps -a with each count of containers (same docker CLI for both daemons), created incrementally
     say('');
-    say(`\`docker ps -a\` with ${PS_COUNT} created containers (median of 5):`);
+    say('`docker ps -a` with created containers (median of 5):');
     say('');
-    say('| engine | ps -a | vs dockerd |');
-    say('|---|---|---|');
-    const ps = new Map<string, number>();
+    say('| containers | skiffd (docker CLI) | dockerd | vs dockerd |');
+    say('|---|---|---|---|');
+    const ps = new Map<number, number[]>();
     for (const e of engines.slice(0, 2)) {
-      e.createMany!(PS_COUNT);
-      ps.set(e.name, median(Array.from({ length: 5 }, () => e.psAll!())));
+      let made = 0;
+      for (const n of PS_COUNTS) {
+        e.createMany!(n - made);
+        made = n;
+        ps.set(n, [...(ps.get(n) ?? []), median(Array.from({ length: 5 }, () => e.psAll!()))]);
+      }
       e.removeAll();
     }
-    const dockerPs = ps.get(engines[1]!.name)!;
-    for (const [name, ms] of ps) say(`| ${name} | ${ms.toFixed(0)} ms | ${(ms / dockerPs).toFixed(2)} |`);
+    for (const [n, [skiff, docker]] of ps) say(`| ${n} | ${skiff!.toFixed(0)} ms | ${docker!.toFixed(0)} ms | ${(skiff! / docker!).toFixed(2)} |`);
   } finally {
     for (const e of engines) {
       try { e.removeAll(); } catch { /* best effort */ }
@@ -198,7 +201,10 @@ async function main(): Promise<void> {
   const next = start >= 0 ? previous.slice(start + 1).search(/^## /m) : -1;
   const before = start >= 0 ? previous.slice(0, start) : `${previous.trimEnd()}\n\n`;
   const after = next >= 0 ? previous.slice(start + 1 + next) : '';
-  writeFileSync(doc, `${before}${out.join('\n')}\n\n${after}`.replace(/\n{3,}/g, '\n\n'));
+  // the hand-written analysis (### sections) of the old block stays
+  const oldBlock = start >= 0 ? previous.slice(start, next >= 0 ? start + 1 + next : undefined) : '';
+  const analysis = oldBlock.indexOf('\n### ') >= 0 ? oldBlock.slice(oldBlock.indexOf('\n### ')) : '';
+  writeFileSync(doc, `${before}${out.join('\n')}\n${analysis}\n\n${after}`.replace(/\n{3,}/g, '\n\n'));
 }
 
 await main();

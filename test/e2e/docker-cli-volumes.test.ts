@@ -68,6 +68,22 @@ test('volumes: named with copy-up, anonymous, in use, read-only binds, tmpfs dri
   assert.notEqual(roWrite.code, 0);
   assert.match(roWrite.stderr, /Read-only file system/);
 
+  // --volumes-from: another container's volumes and binds, read-write or :ro; rm -v of the
+  // borrower leaves the lender's anonymous volume alone.
+  ok(await docker(d, ['create', '--name', 'lender', ...NET, '-v', '/shared', '-v', `${host}:/hostdir:ro`, 'vol:1', 'true']), 'create lender');
+  ok(await docker(d, ['run', '--name', 'borrower', ...NET, '--volumes-from', 'lender', 'vol:1', 'sh', '-c', 'echo lent > /shared/f; cat /hostdir/from-host']), 'volumes-from');
+  assert.equal(ok(await docker(d, ['run', '--rm', ...NET, '--volumes-from', 'lender:ro', 'vol:1', 'cat', '/shared/f']), 'read through :ro'), 'lent\n');
+  const roLent = await docker(d, ['run', '--rm', ...NET, '--volumes-from', 'lender:ro', 'vol:1', 'sh', '-c', 'echo x > /shared/g']);
+  assert.match(roLent.stderr, /Read-only file system/, ':ro is read-only');
+  const lenderVolume = ok(await docker(d, ['inspect', '-f', '{{range .Mounts}}{{if eq .Destination "/shared"}}{{.Name}}{{end}}{{end}}', 'lender']), 'lender volume').trim();
+  ok(await docker(d, ['rm', '-v', 'borrower']), 'rm -v borrower');
+  assert.equal(ok(await docker(d, ['volume', 'ls', '-q', '--filter', `name=${lenderVolume}`]), 'still there').trim(), lenderVolume);
+  // an unknown container is docker's 404 (the CLI then tries a pull first, which fails here)
+  const noLender = await docker(d, ['create', ...NET, '--volumes-from', 'nobody', 'vol:1', 'true']);
+  assert.notEqual(noLender.code, 0);
+  assert.match(noLender.stderr, /No such container: nobody|Unable to find image/);
+  ok(await docker(d, ['rm', '-v', 'lender']), 'rm -v lender');
+
   // The local driver's options: a tmpfs mounted at the volume's path on first use.
   ok(await docker(d, ['volume', 'create', '--opt', 'type=tmpfs', '--opt', 'device=tmpfs', '--opt', 'o=size=1m', 'tv']), 'create tmpfs');
   const mounts = ok(await docker(d, ['run', '--rm', ...NET, '-v', 'tv:/t', 'vol:1', 'grep', ' /t ', '/proc/mounts']), 'tmpfs volume');

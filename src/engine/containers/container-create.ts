@@ -8,7 +8,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SkiffError, isCode } from '../../base/index.js';
 import { adaptHostConfig, mergeImageConfig, validateHostConfig, type ContainerConfig, type HostConfig } from '../spec/index.js';
-import { attributesOf, containerDir, nowIso, type EngineContext } from './context.js';
+import { attributesOf, containerDir, findContainer, nowIso, type EngineContext } from './context.js';
 import { VALID_NAME, generateName } from './names.js';
 import { createVolumes } from './container-volumes.js';
 import { initialEndpoints, type EndpointConfig } from './container-network.js';
@@ -71,7 +71,7 @@ export async function createContainer(ctx: EngineContext, req: CreateRequest): P
   try {
     await ctx.images.prepareRootfs(id, image);
     prepared = true;
-    mountPoints = await createVolumes(ctx.volumes, config, hostConfig);
+    mountPoints = await createVolumes(ctx.volumes, config, hostConfig, (ref) => findContainer(ctx, ref).record.MountPoints ?? []);
     const record: ContainerRecord = {
       Id: id,
       Name: `/${name}`,

@@ -11,7 +11,7 @@ import { exitCodeOf } from '../../runtime/index.js';
 import { MNT_DETACH, mountAll, mountPoints, umount, writeFileAtomicSync } from '../../sys/index.js';
 import { buildContainerSpec } from '../spec/index.js';
 import { scheduleRestart, shouldRestart } from './container-restart.js';
-import { volumeInputs } from './container-volumes.js';
+import { inheritedMounts, volumeInputs } from './container-volumes.js';
 import { attachNetworks, detachNetworks, modeNetwork, writeNetworkFiles } from './container-network.js';
 import { attributesOf, containerDir, findContainer, nowIso, rootfsDir, saveRecord, type EngineContext } from './context.js';
 import type { ContainerRecord } from './types.js';
@@ -61,9 +61,11 @@ export async function ensureTask(ctx: EngineContext, record: ContainerRecord): P
     netnsPath ??= await attachNetworks(ctx, record);
     const files = await writeNetworkFiles(ctx, record);
     const vols = await volumeInputs(ctx.volumes, record.MountPoints ?? [], rootfs);
+    const inherited = inheritedMounts(record.HostConfig, record.Config, record.MountPoints ?? [], vols.volumes);
     const built = await buildContainerSpec({
       volumes: vols.volumes,
       volumeNames: vols.volumeNames,
+      ...(inherited.length === 0 ? {} : { inherited }),
       id,
       name: record.Name.slice(1),
       // the image config was merged into record.Config at create: no blob reads on every start

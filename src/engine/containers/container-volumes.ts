@@ -4,15 +4,19 @@
 // (docker's copy-up), read through the rootfs with RESOLVE_IN_ROOT so a symlink cannot lead out.
 
 import { closeSync } from 'node:fs';
-import { isCode } from '../../base/index.js';
+import { SkiffError, isCode } from '../../base/index.js';
 import { copyTree } from '../../snapshot/index.js';
 import { fdPath, openDirInRoot, openRootDir } from '../../sys/index.js';
 import type { VolumeService } from '../../volume/index.js';
 import { cleanPath, parseBind, type ContainerConfig, type HostConfig } from '../spec/index.js';
 import type { MountPoint } from './types.js';
 
-/** Resolves the create request's volumes into mount points, creating volumes as docker does. */
-export async function createVolumes(volumes: VolumeService, config: ContainerConfig, hc: HostConfig): Promise<MountPoint[]> {
+/**
+ * Resolves the create request's volumes into mount points, creating volumes as docker does.
+ * `mountsOf` gives another container's mount points (`--volumes-from name[:ro|:rw]`): they are
+ * taken after the container's own binds and mounts, which win for the same destination.
+ */
+export async function createVolumes(volumes: VolumeService, config: ContainerConfig, hc: HostConfig, mountsOf: (container: string) => readonly MountPoint[] = () => []): Promise<MountPoint[]> {
   const points: MountPoint[] = [];
   const covered = new Set<string>();
   for (const raw of hc.Binds ?? []) {
@@ -36,6 +40,15 @@ export async function createVolumes(volumes: VolumeService, config: ContainerCon
       points.push({ Type: 'bind', Source: cleanPath(m.Source ?? ''), Destination: dest, Mode: '', RW: m.ReadOnly !== true, Propagation: m.BindOptions?.Propagation ?? 'rprivate' });
     }
   }
+  for (const spec of hc.VolumesFrom ?? []) {
+    const m = /^([^:]+)(?::(ro|rw))?$/.exec(spec);
+    if (m === null) throw new SkiffError('InvalidArgument', `invalid --volumes-from value: "${spec}": expected container[:ro|:rw]`, { field: 'HostConfig.VolumesFrom' });
+    for (const p of mountsOf(m[1]!)) {
+      if (covered.has(p.Destination) || p.Type === 'tmpfs') continue;
+      covered.add(p.Destination);
+      points.push({ ...p, RW: m[2] === 'ro' ? false : m[2] === 'rw' ? true : p.RW, Mode: m[2] ?? p.Mode });
+    }
+  }
   for (const dest of Object.keys(config.Volumes ?? {})) {
     const d = cleanPath(dest);
     if (covered.has(d) || Object.hasOwn(hc.Tmpfs ?? {}, d)) continue;
@@ -43,6 +56,23 @@ export async function createVolumes(volumes: VolumeService, config: ContainerCon
     points.push({ Type: 'volume', Name: v.Name, Source: v.Mountpoint, Destination: d, Driver: 'local', Mode: '', RW: true, Propagation: '' });
   }
   return points;
+}
+
+/**
+ * The mounts --volumes-from gave this container: its mount points that none of its own binds,
+ * mounts or image volumes account for.
+ */
+export function inheritedMounts(hc: HostConfig, config: ContainerConfig, points: readonly MountPoint[], volumePaths: Record<string, string>): { source: string; destination: string; writable: boolean; propagation: string }[] {
+  if ((hc.VolumesFrom ?? []).length === 0) return [];
+  const own = new Set<string>([
+    ...(hc.Binds ?? []).map((b) => parseBind(b).destination),
+    ...(hc.Mounts ?? []).map((m) => cleanPath(m.Target ?? '')),
+    ...Object.keys(config.Volumes ?? {}).map(cleanPath),
+  ]);
+  return points.filter((p) => !own.has(p.Destination)).map((p) => ({
+    source: p.Type === 'volume' ? volumePaths[p.Destination] ?? p.Source : p.Source,
+    destination: p.Destination, writable: p.RW, propagation: p.Propagation,
+  }));
 }
 
 /** The spec builder's inputs: destination → path for every volume, name → path for named ones. */

@@ -39,6 +39,8 @@ export interface SpecInput {
   kernel?: { major: number; minor: number };
   /** destination → host path of volumes (named or anonymous) the engine resolved. */
   volumes?: Record<string, string>;
+  /** --volumes-from: the mounts taken from other containers. */
+  inherited?: readonly { source: string; destination: string; writable: boolean; propagation: string }[];
   /** volume name → host path, for `-v name:/dst` in Binds. */
   volumeNames?: Record<string, string>;
   /** The host's facts; defaults are read from /proc and /sys. */
@@ -463,6 +465,7 @@ export async function buildContainerSpec(input: SpecInput): Promise<BuiltSpec> {
     ...(initPath === undefined ? {} : { initPath }),
     ...(input.volumes === undefined ? {} : { volumes: input.volumes }),
     ...(input.volumeNames === undefined ? {} : { volumeNames: input.volumeNames }),
+    ...(input.inherited === undefined ? {} : { inherited: input.inherited }),
     shmSize: hc.ShmSize ?? DEFAULT_SHM_SIZE,
     ipcMode: ipc,
     privileged,

@@ -184,6 +184,8 @@ export interface MountInputs {
   volumes?: Record<string, string>;
   /** volume name → host path (for `-v name:/dst`). */
   volumeNames?: Record<string, string>;
+  /** --volumes-from: another container's mounts (its binds, its volumes' paths), under this one's own. */
+  inherited?: readonly { source: string; destination: string; writable: boolean; propagation: string }[];
   shmSize: number;
   ipcMode: string;
   privileged: boolean;
@@ -228,6 +230,11 @@ export function collectUserMounts(inp: MountInputs): UserMount[] {
     } else if (m.Type !== 'tmpfs') {
       throw invalidArgument(`mount type "${m.Type}" is not supported`, { field: 'HostConfig.Mounts' });
     }
+  }
+  // --volumes-from (docker applies them first and lets the container's own binds win)
+  for (const m of inp.inherited ?? []) {
+    const d = cleanPath(m.destination);
+    if (!points.has(d)) points.set(d, { ...m, destination: d });
   }
   // anonymous volumes (image VOLUMEs and Config.Volumes) the engine created and resolved
   for (const [dest, path] of Object.entries(inp.volumes ?? {})) {
