@@ -40,5 +40,7 @@ struct plan {
  * -1 with a message in err naming the op index and field. */
 int plan_decode(const uint8_t *buf, size_t len, struct plan *out, char *err, size_t errlen);
 const char *plan_op_name(uint16_t code);
+/* Frees what plan_decode allocated (the input buffer is the caller's). */
+void plan_free(struct plan *p);
 
 #endif

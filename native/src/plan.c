@@ -191,3 +191,21 @@ int plan_decode(const uint8_t *buf, size_t len, struct plan *out, char *err, siz
   out->ops = ops;
   return 0;
 }
+
+void plan_free(struct plan *p) {
+  for (uint32_t i = 0; i < p->count; i++) {
+    struct plan_op *op = &p->ops[i];
+    const struct op_sig *sig = find_sig(op->code);
+    const char *t = sig ? sig->sig : "";
+    for (uint16_t k = 0; k < op->nfields && *t; k++) {
+      if (*t == 'b') free((void *)op->f[k].str);
+      else if (*t == 'v') free((void *)op->f[k].strv);
+      else if (*t == 'w') free((void *)op->f[k].u32v);
+      while (*t && *t != ' ') t++;
+      while (*t == ' ') t++;
+    }
+  }
+  free(p->ops);
+  p->ops = NULL;
+  p->count = 0;
+}

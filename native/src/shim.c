@@ -10,6 +10,7 @@
  * Usage: skiff-shim <control-fd>. The plan arrives on the control fd as u32 length + plan bytes. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -574,9 +575,13 @@ int main(int argc, char **argv) {
     dprintf(2, "usage: skiff-shim <control-fd>\n");
     return 2;
   }
-  static struct shim s; /* large (buffers): not on the stack */
-  s = (struct shim){.control = atoi(argv[1]), .sync = -1, .listen_fd = -1, .master = -1,
-                    .child_fds = {-1, -1, -1}, .out_fd = {-1, -1, -1}, .log = {.fd = -1}};
+  /* large (buffers): not on the stack; static, so already zero: only the non-zero fields are set
+   * (assigning a whole struct literal would write, and so commit, every page of its buffers) */
+  static struct shim s;
+  s.control = atoi(argv[1]);
+  s.sync = s.listen_fd = s.master = -1;
+  for (int i = 0; i < 3; i++) s.child_fds[i] = s.out_fd[i] = -1;
+  s.log.fd = -1;
   for (int i = 0; i < MAX_CLIENTS; i++) s.clients[i] = (struct client){.fd = -1};
   fcntl(s.control, F_SETFD, FD_CLOEXEC);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -702,6 +707,19 @@ int main(int argc, char **argv) {
   close(sv[1]);
   for (int k = 0; k < 3; k++)
     if (s.child_fds[k] >= 0) close(s.child_fds[k]);
+  /* P needs nothing more of the plan (C1 has its own copy): its three paths are kept, the rest is
+   * freed and the pages given back, so that an idle shim holds only what it serves with */
+  char *exit_copy = s.exit_file ? strdup(s.exit_file) : NULL;
+  char *control_copy = s.control_path ? strdup(s.control_path) : NULL;
+  char *log_copy = s.log.path ? strdup(s.log.path) : NULL;
+  if ((exit_copy || !s.exit_file) && (control_copy || !s.control_path) && (log_copy || !s.log.path)) {
+    s.exit_file = exit_copy;
+    s.control_path = control_copy;
+    s.log.path = log_copy;
+    plan_free(&plan);
+    free(buf);
+    malloc_trim(0);
+  }
 
   /* set-up phase: relay until the init execs (the sync socket closes on exec) or reports */
   for (;;) {
