@@ -237,6 +237,17 @@ test('default bridge: -P, --link, --add-host, --dns*, --hostname; a port in use;
   ok(await docker(d, ['run', '-d', '--name', 'fixed', '-p', '127.0.0.1:18475:80', 'net:1', 'httpd', '-f', '-p', '80', '-h', '/']), 'run fixed port');
   fails(await docker(d, ['run', '--rm', '-p', '127.0.0.1:18475:80', 'net:1', 'true']), /port is already allocated/, 'port in use');
   ok(await docker(d, ['create', '--name', 'stopped', 'net:1', 'true']), 'create stopped');
+  // ps filters on ports and creation order
+  const names = async (...filters: string[]): Promise<string[]> =>
+    ok(await docker(d, ['ps', '-a', ...filters.flatMap((x) => ['--filter', x]), '--format', '{{.Names}}']), `ps ${filters.join(' ')}`).trim().split('\n').filter((x) => x !== '').sort();
+  assert.deepEqual(await names('publish=80'), ['fixed', 'srv']);
+  assert.deepEqual(await names('publish=5353/udp'), ['udp']);
+  assert.deepEqual(await names('publish=5000-5400/udp'), ['udp']);
+  assert.deepEqual(await names('expose=80', 'status=created'), ['stopped'], 'EXPOSE of the image');
+  assert.deepEqual(await names('since=udp'), ['fixed', 'stopped']);
+  assert.deepEqual(await names('before=udp'), ['srv']);
+  assert.deepEqual(await names('health=none', 'since=fixed'), ['stopped']);
+  assert.deepEqual(await names('is-task=true'), []);
   fails(await docker(d, ['run', '--rm', '--network', 'container:stopped', 'net:1', 'true']), /non running container/, 'container: a stopped one');
 
   // a user network with a resolving client, then kill -9 of the daemon with a container dying meanwhile

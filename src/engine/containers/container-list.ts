@@ -80,6 +80,19 @@ export function summaryOf(row: ContainerRow<ContainerRecord>): ContainerSummary 
 
 const FILTERS = new Set(['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'network', 'volume', 'health', 'isolation', 'is-task', 'publish', 'expose']);
 
+/** docker's publish/expose filter values: `80`, `80/udp`, `8000-8080/tcp`, as a matcher of `port/proto` keys. */
+function portFilter(value: string, name: string): (key: string) => boolean {
+  const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp|sctp))?$/.exec(value);
+  if (m === null) throw new SkiffError('InvalidArgument', `invalid filter '${name}=${value}'`, { field: `filters.${name}` });
+  const lo = Number(m[1]);
+  const hi = m[2] === undefined ? lo : Number(m[2]);
+  const proto = m[3] ?? 'tcp';
+  return (key) => {
+    const [port, p = 'tcp'] = key.split('/');
+    return p === proto && Number(port) >= lo && Number(port) <= hi;
+  };
+}
+
 export function listContainers(ctx: EngineContext, opts: { all?: boolean; limit?: number; filters?: Record<string, string[]> } = {}): ContainerSummary[] {
   const f = opts.filters ?? {};
   for (const k of Object.keys(f)) if (!FILTERS.has(k)) throw new SkiffError('InvalidArgument', `invalid filter '${k}'`, { field: `filters.${k}` });
@@ -88,6 +101,14 @@ export function listContainers(ctx: EngineContext, opts: { all?: boolean; limit?
       throw new SkiffError('InvalidArgument', `invalid filter 'status=${s}'`, { field: 'filters.status' });
     }
   }
+  for (const h of f.health ?? []) {
+    if (!['starting', 'healthy', 'unhealthy', 'none'].includes(h)) throw new SkiffError('InvalidArgument', `Unrecognised filter value for health: ${h}`, { field: 'filters.health' });
+  }
+  const createdOf = (ref: string): number => Date.parse(findContainer(ctx, ref).record.Created);
+  const before = f.before?.[0] === undefined ? undefined : createdOf(f.before[0]);
+  const since = f.since?.[0] === undefined ? undefined : createdOf(f.since[0]);
+  const publish = (f.publish ?? []).map((v) => portFilter(v, 'publish'));
+  const expose = (f.expose ?? []).map((v) => portFilter(v, 'expose'));
   let rows = ctx.repo.all();
   const all = opts.all === true || (opts.limit !== undefined && opts.limit > 0) || f.status !== undefined || f.exited !== undefined;
   if (!all) rows = rows.filter((r) => r.record.State.Running);
@@ -99,6 +120,19 @@ export function listContainers(ctx: EngineContext, opts: { all?: boolean; limit?
     if (f.network !== undefined && !f.network.some((n) => Object.entries(r.Networks ?? {}).some(([name, ep]) => name === n || (n.length >= 1 && ep.NetworkID.startsWith(n))))) return false;
     if (f.volume !== undefined && !f.volume.some((v) => (r.MountPoints ?? []).some((m) => m.Name === v || m.Destination === v))) return false;
     if (f.ancestor !== undefined && !f.ancestor.some((a) => a === r.ImageName || r.Image.startsWith(a) || r.Image === `sha256:${a}`)) return false;
+    if (before !== undefined && !(Date.parse(r.Created) < before)) return false;
+    if (since !== undefined && !(Date.parse(r.Created) > since)) return false;
+    if (f.health !== undefined && !f.health.includes((r.State as { Health?: { Status: string } }).Health?.Status ?? 'none')) return false;
+    if (f.isolation !== undefined && !f.isolation.includes('default')) return false; // Linux has one
+    if (f['is-task'] !== undefined && f['is-task'].includes('true')) return false; // no swarm tasks
+    if (publish.length > 0) {
+      const published = Object.entries(portsOf(r)).filter(([, b]) => (b ?? []).length > 0).map(([k]) => k);
+      if (!publish.some((m) => published.some(m))) return false;
+    }
+    if (expose.length > 0) {
+      const exposed = [...Object.keys(r.Config.ExposedPorts ?? {}), ...Object.keys(portsOf(r))].map((k) => (k.includes('/') ? k : `${k}/tcp`));
+      if (!expose.some((m) => exposed.some(m))) return false;
+    }
     if (f.label !== undefined) {
       const labels = r.Config.Labels ?? {};
       if (!f.label.every((l) => { const i = l.indexOf('='); return i < 0 ? l in labels : labels[l.slice(0, i)] === l.slice(i + 1); })) return false;
