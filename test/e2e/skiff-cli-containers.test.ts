@@ -53,4 +53,20 @@ test('skiff and docker agree on container verbs against skiffd', { skip, timeout
   await same(['volume', 'ls']);
   assert.equal((await skiff(d, ['volume', 'rm', 'v1'])).stdout, 'v1\n');
   await same(['volume', 'rm', 'v1']);
+
+  // system prune: the question (declined), then the same report for the same leftovers
+  await same(['system', 'prune', '--volumes'], 'n\n');
+  await same(['system', 'prune', '-a'], 'no\n');
+  const leftovers = async (): Promise<void> => {
+    assert.equal((await skiff(d, ['create', ...NET, 'bb:1', 'true'])).code, 0);
+    assert.equal((await skiff(d, ['network', 'create', 'unused'])).code, 0);
+  };
+  await leftovers();
+  const fromDocker = await docker(d, ['system', 'prune', '-f']);
+  await leftovers();
+  const fromSkiff = await skiff(d, ['system', 'prune', '-f']);
+  const ids = (x: string): string => x.replace(/[0-9a-f]{64}/g, '<id>');
+  assert.equal(fromSkiff.code, 0, fromSkiff.stderr);
+  assert.equal(ids(fromSkiff.stdout), ids(fromDocker.stdout));
+  assert.match(fromSkiff.stdout, /Deleted Containers:\n<id>|Deleted Containers:\n[0-9a-f]{64}\n\nDeleted Networks:\nunused\n/);
 });

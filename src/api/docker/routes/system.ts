@@ -181,6 +181,8 @@ export function systemRoutes(facts: SystemFacts, images: ImageService, events: E
     for (const img of d.Images) img.Containers = containers.filter((c) => c.ImageID === img.Id).length;
     sendJson(res, 200, { LayersSize: d.LayersSize, Images: d.Images, Containers: containers, Volumes: volumes, BuildCache: [] });
   };
+  // no builder yet, so no build cache: `docker system prune` asks for it and must get an answer
+  const buildPrune: Handler = async (_req, res) => { sendJson(res, 200, { CachesDeleted: null, SpaceReclaimed: 0 }); };
 
   return [
     { method: 'GET', path: /^\/_ping$/, handler: ping },
@@ -189,5 +191,6 @@ export function systemRoutes(facts: SystemFacts, images: ImageService, events: E
     { method: 'GET', path: /^\/info$/, handler: info },
     { method: 'GET', path: /^\/events$/, handler: eventsRoute },
     { method: 'GET', path: /^\/system\/df$/, handler: df },
+    { method: 'POST', path: /^\/build\/prune$/, handler: buildPrune },
   ];
 }

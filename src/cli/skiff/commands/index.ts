@@ -20,6 +20,7 @@ import {
 } from './container-simple.js';
 import { events, systemDf, volumeCreate, volumeInspect, volumeList, volumePrune, volumeRemove } from './volume.js';
 import { containerPort } from './container-port.js';
+import { systemPrune } from './system-prune.js';
 import { networkConnect, networkCreate, networkDisconnect, networkInspect, networkList, networkPrune, networkRemove } from './network.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -28,7 +29,7 @@ export const COMMANDS: readonly Command[] = [
   containerAttach, containerCommit, containerCp, containerCreate, containerDiff, containerExec, containerExport, containerInspect,
   containerKill, containerList, containerLogs, containerPause, containerPort, containerPrune, containerRemove, containerRename,
   containerRestart, containerRun, containerStart, containerStats, containerStop, containerTop, containerUnpause, containerUpdate,
-  containerWait, inspect, events, systemDf, volumeCreate, volumeInspect, volumeList, volumePrune, volumeRemove,
+  containerWait, inspect, events, systemDf, systemPrune, volumeCreate, volumeInspect, volumeList, volumePrune, volumeRemove,
   networkConnect, networkCreate, networkDisconnect, networkInspect, networkList, networkPrune, networkRemove,
 ];
 
