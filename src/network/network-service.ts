@@ -11,7 +11,7 @@
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { createSocket } from 'node:dgram';
@@ -309,15 +309,19 @@ export class NetworkService {
   async ensureNetns(containerId: string): Promise<string> {
     await this.settled(containerId); // a detach still running would remove it under us
     const netns = this.netnsPath(containerId);
-    if (!isPinnedNetns(netns)) await createPinnedNetns(netns);
+    // the common case (a first start) checks for the file only, not the whole mountinfo
+    if (existsSync(netns)) {
+      if (isPinnedNetns(netns)) return netns;
+      await rm(netns, { force: true }); // a pin cut short: only the empty mount point is left
+    }
+    await createPinnedNetns(netns);
     return netns;
   }
 
   /** Unpins and removes the container's namespace (its interfaces go with it). */
   async removeNetns(containerId: string): Promise<void> {
-    const netns = this.netnsPath(containerId);
-    if (isPinnedNetns(netns)) removePinnedNetns(netns);
-    await rm(netns, { force: true });
+    // unmounts (a file that is no mount, or none, is fine) and removes the file
+    removePinnedNetns(this.netnsPath(containerId));
   }
 
   /** The network's conflist; portmap only for an attachment that publishes ports (one plugin run less). */
@@ -480,7 +484,7 @@ export class NetworkService {
   }
 
   async detachAll(containerId: string): Promise<void> {
-    for (const a of (await this.cni.cachedAttachments()).filter((x) => x.containerId === containerId)) {
+    for (const a of await this.cni.cachedAttachments(containerId)) {
       await this.detach(containerId, a.networkName, a.ifName);
     }
     for (const [key, owner] of [...this.ports]) if (owner === containerId) this.ports.delete(key);

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { addedSince, restoreHostNet, snapshotHostNet } from '../helpers/host-net.js';
+import { addedSince, linkNames, restoreHostNet, snapshotHostNet } from '../helpers/host-net.js';
 import { docker, haveDockerCli, runCmd, startSkiffd, type CmdResult } from '../helpers/skiffd.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : haveDockerCli;
@@ -17,10 +17,6 @@ const skip = process.getuid?.() !== 0 ? 'needs root' : haveDockerCli;
 function ok(r: CmdResult, what: string): string {
   assert.equal(r.code, 0, `${what}: exit ${r.code}\n${r.stderr}${r.stdout}`);
   return r.stdout;
-}
-
-function links(): string[] {
-  return execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n').filter((l) => l !== '').map((l) => l.split(': ')[1]!.split('@')[0]!);
 }
 
 async function readFrom(port: number): Promise<string> {
@@ -43,7 +39,7 @@ async function readFrom(port: number): Promise<string> {
 
 test('default bridge: addresses, container to container, a published port, nothing left after rm', { skip, timeout: 120_000 }, async (t) => {
   const net = snapshotHostNet();
-  const linksBefore = links();
+  const linksBefore = linkNames();
   const bridge = `skt${process.pid % 100000}`;
   t.after(() => {
     try { execFileSync('ip', ['link', 'del', bridge], { stdio: 'ignore' }); } catch { /* not created */ }
@@ -73,7 +69,7 @@ test('default bridge: addresses, container to container, a published port, nothi
   assert.equal(peer, 'hello from the container\n');
 
   ok(await docker(d, ['rm', '-f', 'server']), 'rm');
-  assert.deepEqual(links().filter((l) => !linksBefore.includes(l) && l !== bridge), [], 'no veth left');
+  assert.deepEqual(linkNames().filter((l) => !linksBefore.includes(l) && l !== bridge), [], 'no veth left');
   const added = addedSince(net);
   assert.deepEqual(added.rules.filter((r) => !/CNI-FORWARD|CNI-ADMIN|POSTROUTING -s|CNI-HOSTPORT-|-j CNI-HOSTPORT|SKIFF-/.test(r) || /18473|10\.213\.0\.\d+\/32/.test(r)), [], `rules of the container left: ${added.rules.join('\n')}`);
 });

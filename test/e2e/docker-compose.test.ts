@@ -8,12 +8,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { addedSince, restoreOwnedHostNet, snapshotHostNet } from '../helpers/host-net.js';
+import { addedSince, linkNames, restoreOwnedHostNet, snapshotHostNet } from '../helpers/host-net.js';
 import { docker, haveDockerCli, runCmd, startSkiffd, type CmdResult, type Skiffd } from '../helpers/skiffd.js';
 
 const haveCompose = existsSync('/usr/bin/docker-compose') ? false : 'docker-compose is not installed (scripts/install-system-deps.sh)';
@@ -26,10 +25,6 @@ const PREFIXES = ['10.245.0.', '10.246.0.'];
 function ok(r: CmdResult, what: string): string {
   assert.equal(r.code, 0, `${what}: exit ${r.code}\n${r.stderr}${r.stdout}`);
   return r.stdout;
-}
-
-function links(): string[] {
-  return execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n').filter((l) => l !== '').map((l) => l.split(': ')[1]!.split('@')[0]!);
 }
 
 /** The Docker API over the daemon's socket (what compose left behind, seen without compose). */
@@ -156,7 +151,7 @@ test('docker-compose 1.29: up, ps, logs, exec, run, recreate over API 1.41, down
   assert.equal((await api<unknown>(d, 'GET', `/networks/${project}_default`)).status, 404);
   const vols = (await api<{ Volumes: { Name: string }[] | null }>(d, 'GET', '/volumes')).body.Volumes ?? [];
   assert.deepEqual(vols.map((v) => v.Name), []);
-  assert.ok(!links().includes(`sk-${network.Id.slice(0, 12)}`), 'the network\'s bridge is removed');
+  assert.ok(!linkNames().includes(`sk-${network.Id.slice(0, 12)}`), 'the network\'s bridge is removed');
   const left = addedSince(d.hostNet).rules.filter((r) => r.includes('10.246.'));
   assert.deepEqual(left, [], 'no rule of the project\'s network is left');
 

@@ -16,6 +16,11 @@ function dump(table: string): string[] {
   return execFileSync('iptables', ['-t', table, '-S'], { encoding: 'utf8' }).split('\n').filter((l) => l !== '');
 }
 
+/** The names of the host's network interfaces (`ip -o link`, without the `@peer` suffix). */
+export function linkNames(): string[] {
+  return execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n').filter((l) => l !== '').map((l) => l.split(': ')[1]!.split('@')[0]!);
+}
+
 export function snapshotHostNet(): HostNetSnapshot {
   const rules = new Map<string, Set<string>>();
   const chains = new Map<string, Set<string>>();
@@ -79,7 +84,7 @@ export interface OwnedHostNet {
 export function restoreOwnedHostNet(s: HostNetSnapshot, owned: OwnedHostNet): void {
   const addrs = execFileSync('ip', ['-o', 'addr', 'show'], { encoding: 'utf8' }).split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length > 3);
   const bridges = new Set([...owned.bridges, ...addrs.filter((f) => owned.prefixes.some((p) => f[3]!.startsWith(p))).map((f) => f[1]!)]);
-  const present = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n').filter((l) => l !== '').map((l) => l.split(': ')[1]!.split('@')[0]!);
+  const present = linkNames();
   for (const br of [...bridges].filter((b) => present.includes(b))) {
     const ports = execFileSync('ip', ['-o', 'link', 'show', 'master', br], { encoding: 'utf8' }).split('\n').filter((l) => l !== '').map((l) => l.split(': ')[1]!.split('@')[0]!);
     for (const l of [...ports, br]) {

@@ -99,8 +99,11 @@ export class CniRunner {
     await rm(this.cachePath(list.name, a), { force: true });
   }
 
-  /** Every cached attachment: for reconcile after a restart (what was attached when we went down). */
-  async cachedAttachments(): Promise<{ networkName: string; containerId: string; ifName: string; netns: string; result: CniResult; capabilityArgs: Record<string, unknown> }[]> {
+  /**
+   * The cached attachments, of one container or of all (reconcile after a restart: what was
+   * attached when we went down). One container's are picked by file name, without reading the rest.
+   */
+  async cachedAttachments(containerId?: string): Promise<{ networkName: string; containerId: string; ifName: string; netns: string; result: CniResult; capabilityArgs: Record<string, unknown> }[]> {
     let names: string[];
     try {
       names = await readdir(this.opts.cacheDir);
@@ -109,9 +112,10 @@ export class CniRunner {
     }
     const out = [];
     for (const name of names) {
-      if (!name.endsWith('.json')) continue;
+      if (!name.endsWith('.json') || (containerId !== undefined && !name.includes(`-${containerId}-`))) continue;
       try {
         const e = JSON.parse(await readFile(join(this.opts.cacheDir, name), 'utf8')) as CacheEntry;
+        if (containerId !== undefined && e.containerId !== containerId) continue;
         out.push({ networkName: e.networkName, containerId: e.containerId, ifName: e.ifName, netns: e.netns, result: e.result, capabilityArgs: e.capabilityArgs ?? {} });
       } catch {
         // a torn or foreign file: reconcile will not act on it

@@ -8,7 +8,7 @@ import { demultiplex, isDaemonError, type DockerClient } from '../../../client/i
 import { bool, list, parseFilters, str, UsageError, type ParsedArgs } from '../args.js';
 import { ExitStatus, readLine, write, type CliContext, type Command } from '../context.js';
 import { inspectArray } from '../render/json-indent.js';
-import { executeTemplate, parseTemplate, TemplateError } from '../render/template.js';
+import { executeTemplate, parseFormat, TemplateError } from '../render/template.js';
 import { tabwrite } from '../render/tabwriter.js';
 import { humanSize } from '../render/units.js';
 import { ramInBytes } from './container-opts.js';
@@ -286,15 +286,7 @@ export const inspect: Command = {
 };
 
 export async function inspectObjects(ctx: CliContext, p: ParsedArgs, types: readonly string[]): Promise<number> {
-  let format = str(p, 'format');
-  if (format === 'json') format = undefined;
-  let tpl;
-  try {
-    tpl = format === undefined || format === '' ? undefined : parseTemplate(format);
-  } catch (err) {
-    if (err instanceof TemplateError) throw new Error(`template parsing error: ${err.message}`, { cause: err });
-    throw err;
-  }
+  const tpl = parseFormat(str(p, 'format'));
   const raws: string[] = [];
   const errors: string[] = [];
   let out = '';

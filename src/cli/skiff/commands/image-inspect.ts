@@ -5,7 +5,7 @@ import { isDaemonError } from '../../../client/index.js';
 import { str } from '../args.js';
 import { write, ExitStatus, type Command } from '../context.js';
 import { inspectArray } from '../render/json-indent.js';
-import { executeTemplate, parseTemplate, TemplateError } from '../render/template.js';
+import { executeTemplate, parseFormat, TemplateError } from '../render/template.js';
 
 export function errorText(err: unknown): string {
   if (isDaemonError(err)) return `Error response from daemon: ${err.message}`;
@@ -24,15 +24,7 @@ export const imageInspect: Command = {
   ],
   args: { min: 1 },
   async run(ctx, p) {
-    let format = str(p, 'format');
-    if (format === 'json') format = undefined;
-    let tpl;
-    try {
-      tpl = format === undefined || format === '' ? undefined : parseTemplate(format);
-    } catch (err) {
-      if (err instanceof TemplateError) throw new Error(`template parsing error: ${err.message}`, { cause: err });
-      throw err;
-    }
+    const tpl = parseFormat(str(p, 'format'));
     const raws: string[] = [];
     const errors: string[] = [];
     let out = '';

@@ -8,7 +8,7 @@ import { isDaemonError } from '../../../client/index.js';
 import { bool, list, parseFilters, str, UsageError, type ParsedArgs } from '../args.js';
 import { ExitStatus, readLine, write, type Command } from '../context.js';
 import { renderList } from '../render/list-format.js';
-import { executeTemplate, parseTemplate, TemplateError } from '../render/template.js';
+import { executeTemplate, parseFormat, TemplateError } from '../render/template.js';
 import { naturalCompare } from './container-port.js';
 import { describeErrorText, shortId } from './container-util.js';
 
@@ -433,15 +433,8 @@ export const networkInspect: Command = {
   ],
   args: { min: 1 },
   async run(ctx, p) {
-    const format = str(p, 'format');
-    const json = format === 'json';
-    let tpl;
-    try {
-      tpl = format === undefined || format === '' || json ? undefined : parseTemplate(format);
-    } catch (err) {
-      if (err instanceof TemplateError) throw new Error(`template parsing error: ${err.message}`, { cause: err });
-      throw err;
-    }
+    const json = str(p, 'format') === 'json';
+    const tpl = parseFormat(str(p, 'format'));
     const raws: string[] = [];
     const errors: string[] = [];
     let out = '';

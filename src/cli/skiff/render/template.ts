@@ -171,6 +171,20 @@ export interface Template {
   source: string;
 }
 
+/**
+ * A `--format` value as the docker CLI takes it: none (undefined, "" or "json", the JSON output)
+ * or a template, whose parse error reads "template parsing error: …".
+ */
+export function parseFormat(format: string | undefined): Template | undefined {
+  if (format === undefined || format === '' || format === 'json') return undefined;
+  try {
+    return parseTemplate(format);
+  } catch (err) {
+    if (err instanceof TemplateError) throw new Error(`template parsing error: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
 /** Parses a template; throws TemplateError('parse') with Go's wording where it matters. */
 export function parseTemplate(source: string): Template {
   const segs = segments(source);
