@@ -54,6 +54,15 @@ async function readOptional(file: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * An ingest's metadata file (ref, startedat, total, expected): a kill between its creation and its
+ * one small write leaves it empty, which means the same as missing (it is written again).
+ */
+async function readMeta(file: string): Promise<string | undefined> {
+  const text = await readOptional(file);
+  return text === '' ? undefined : text;
+}
+
 function checkSha256(digest: string, field = 'digest'): Digest {
   if (!isDigest(digest)) throw invalidArgument(`invalid digest: ${JSON.stringify(digest)}`, { field });
   if (digestAlgorithm(digest) !== 'sha256') {
@@ -221,21 +230,22 @@ export class LocalContentStore implements ContentStore {
       if (!isErrnoCode(err, 'EEXIST')) throw err;
       fresh = false;
     }
+    let storedRef: string | undefined;
     if (!fresh) {
-      const storedRef = await readOptional(path.join(dir, 'ref'));
+      storedRef = await readMeta(path.join(dir, 'ref'));
       if (storedRef !== undefined && storedRef !== ref) {
         throw new SkiffError('DataLoss', `ingest ${dir}: holds ref ${storedRef}, not ${ref}`, { path: dir });
       }
-      const total = await readOptional(path.join(dir, 'total'));
+      const total = await readMeta(path.join(dir, 'total'));
       if (expected !== undefined && total !== undefined && Number(total) !== expected.size) {
         throw failedPrecondition(`ingest ${ref}: was started for ${total} bytes, not ${expected.size}`, { field: 'expected.size' });
       }
-      const exp = await readOptional(path.join(dir, 'expected'));
+      const exp = await readMeta(path.join(dir, 'expected'));
       if (expected !== undefined && exp !== undefined && exp !== expected.digest) {
         throw failedPrecondition(`ingest ${ref}: was started for ${exp}, not ${expected.digest}`, { field: 'expected.digest' });
       }
     }
-    if (fresh || (await readOptional(path.join(dir, 'startedat'))) === undefined) {
+    if (fresh || storedRef === undefined || (await readMeta(path.join(dir, 'startedat'))) === undefined) {
       await fs.writeFile(path.join(dir, 'ref'), ref, { mode: 0o600 });
       await fs.writeFile(path.join(dir, 'startedat'), new Date().toISOString(), { mode: 0o600 });
     }
@@ -287,7 +297,7 @@ export class LocalContentStore implements ContentStore {
   }
 
   private async readStatus(dir: string): Promise<IngestStatus | undefined> {
-    const ref = await readOptional(path.join(dir, 'ref'));
+    const ref = await readMeta(path.join(dir, 'ref'));
     if (ref === undefined) return undefined;
     let data;
     try {
@@ -296,9 +306,9 @@ export class LocalContentStore implements ContentStore {
       if (!isErrnoCode(err, 'ENOENT')) throw err;
     }
     const dirStat = await fs.stat(dir);
-    const startedText = await readOptional(path.join(dir, 'startedat'));
-    const total = await readOptional(path.join(dir, 'total'));
-    const expected = await readOptional(path.join(dir, 'expected'));
+    const startedText = await readMeta(path.join(dir, 'startedat'));
+    const total = await readMeta(path.join(dir, 'total'));
+    const expected = await readMeta(path.join(dir, 'expected'));
     const startedAt = startedText === undefined ? dirStat.mtime : new Date(startedText);
     return {
       ref,
