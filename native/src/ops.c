@@ -516,8 +516,18 @@ void child_run(struct child_ctx *ctx, uint32_t start) {
       break;
     }
     case OP_CLONE_INIT: {
+      /* C2 says nothing before C1 has exited (EOF on `order`), so P learns C2's pid before any
+       * message of C2's: a sync must name C2, and `created` must carry the init's pid (a fast C2
+       * used to overtake C1's report, and P then served a container whose pid it did not know) */
+      int order[2];
+      if (pipe2(order, O_CLOEXEC) < 0) {
+        r = -1;
+        break;
+      }
       long pid = syscall(SYS_clone, (unsigned long)f[0].num | CLONE_PARENT, NULL, NULL, NULL, 0UL);
       if (pid < 0) {
+        close(order[0]);
+        close(order[1]);
         r = -1;
         break;
       }
@@ -525,6 +535,11 @@ void child_run(struct child_ctx *ctx, uint32_t start) {
         msg_send(ctx->sync_fd, MSG_CHILD_PID, (int32_t)pid, 0, 0, -1);
         _exit(0);
       }
+      close(order[1]);
+      char none;
+      while (read(order[0], &none, 1) < 0 && errno == EINTR) {
+      }
+      close(order[0]);
       /* the init outlives the shim in create mode: no parent-death signal (C1 had one) */
       prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
       break;

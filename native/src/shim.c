@@ -745,6 +745,10 @@ int main(int argc, char **argv) {
       tell(&s, MSG_ERROR, m.a, m.b, m.c);
       return 1;
     case MSG_READY:
+      if (s.c2 == 0) { /* C1 was killed before it named C2 (C2 waits for its report otherwise) */
+        tell(&s, MSG_ERROR, -1, ECHILD, 0);
+        return 1;
+      }
       tell(&s, MSG_CREATED, 0, 0, 0);
       if (s.mode == MODE_CREATE) return 0;
       /* skiffd's shim serves attach and wait from `created` on: output from the first byte */

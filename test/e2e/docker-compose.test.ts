@@ -41,6 +41,20 @@ function api<T>(d: Skiffd, method: string, path: string): Promise<{ status: numb
   });
 }
 
+/** Each container's name and State (with its health log), for a failure's message. */
+async function describeContainers(d: Skiffd): Promise<string> {
+  try {
+    const list = (await api<{ Id: string }[]>(d, 'GET', '/containers/json?all=1')).body;
+    const states = await Promise.all(list.map(async (c) => {
+      const x = (await api<{ Name: string; State: unknown }>(d, 'GET', `/containers/${c.Id}/json`)).body;
+      return `${x.Name} ${JSON.stringify(x.State)}`;
+    }));
+    return states.join('\n');
+  } catch (err) {
+    return `(no answer: ${(err as Error).message})`;
+  }
+}
+
 /** A daemon with its own default bridge, the busybox image, and the host put back after. */
 async function setup(t: import('node:test').TestContext, bridge: string, bip: string): Promise<Skiffd & { hostNet: ReturnType<typeof snapshotHostNet>; work: string }> {
   // first registered, first run: the temp dir goes even if a later hook fails
@@ -91,8 +105,12 @@ test('docker-compose 1.29: up, ps, logs, exec, run, recreate over API 1.41, down
   await writeFile(file, JSON.stringify(composeFile(), null, 2));
   const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: join(d.dir, 'docker-config') };
   delete env['COMPOSE_API_VERSION'];
-  const compose = (args: string[], apiVersion?: string): Promise<CmdResult> =>
-    runCmd('docker-compose', ['--ansi', 'never', '-p', project, '-f', file, ...args], { env: apiVersion === undefined ? env : { ...env, COMPOSE_API_VERSION: apiVersion }, timeoutMs: 120_000 });
+  const compose = async (args: string[], apiVersion?: string): Promise<CmdResult> => {
+    const r = await runCmd('docker-compose', ['--ansi', 'never', '-p', project, '-f', file, ...args], { env: apiVersion === undefined ? env : { ...env, COMPOSE_API_VERSION: apiVersion }, timeoutMs: 120_000 });
+    // a failure says what the daemon saw: every container's state (with its health log) and the daemon's log
+    if (r.code !== 0) r.stderr += `\n--- containers:\n${await describeContainers(d)}\n--- skiffd log (tail):\n${d.log().slice(-8000)}`;
+    return r;
+  };
   const started = Math.floor(Date.now() / 1000);
 
   // up with the API version docker-py negotiates (skiffd's own)

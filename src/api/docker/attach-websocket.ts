@@ -9,7 +9,7 @@
 // that closes it ends the attach (stdin's EOF for a StdinOnce container).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { finished, type Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { SkiffError } from '../../base/index.js';
 import type { ContainerService } from '../../engine/index.js';
@@ -210,9 +210,7 @@ export async function attachWebSocket(c: ContainerService, req: ApiRequest, res:
   const out = shim;
   out.on('data', (chunk: Buffer) => send(chunk, out));
   // the container's output ended (it exited and the shim drained it): close after the last frame
-  out.once('end', finish);
-  out.once('close', finish);
-  if (out.destroyed) finish();
-  else out.resume();
+  finished(out, { writable: false }, finish); // also when it ended before this was called
+  out.resume();
   await closed;
 }

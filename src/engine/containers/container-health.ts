@@ -3,7 +3,7 @@
 // consecutive failures make it unhealthy, a success healthy; failures inside the start period do
 // not count. The last five results are kept with their output (4 KiB each), as docker keeps them.
 
-import type { Duplex } from 'node:stream';
+import { finished, type Duplex } from 'node:stream';
 import { attributesOf, saveRecord, type EngineContext } from './context.js';
 import { createExec, startExec } from './container-io.js';
 import type { ContainerRecord } from './types.js';
@@ -39,32 +39,45 @@ function collectFramed(stream: Duplex): Promise<string> {
       }
       resolve(out.slice(0, MAX_OUTPUT));
     };
-    stream.once('end', done);
-    stream.once('close', done);
-    stream.once('error', done);
+    // also when the stream ended before this was called (a quick probe with no output)
+    finished(stream, { writable: false }, done);
   });
 }
 
 async function runProbe(ctx: EngineContext, record: ContainerRecord, cmd: string[], timeoutMs: number): Promise<HealthLogEntry> {
   const start = new Date().toISOString();
   const execId = createExec(ctx, record.Id, { Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  try {
-    const { stream, exited } = await startExec(ctx, execId, { detach: false });
-    const output = stream === undefined ? Promise.resolve('') : collectFramed(stream);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
-    const outcome = await Promise.race([exited.then(() => 'exited' as const), timedOut]);
-    clearTimeout(timer);
-    const e = ctx.execs.get(execId)!;
-    if (outcome === 'timeout') {
-      if (e.Pid > 0) { try { process.kill(e.Pid, 'SIGKILL'); } catch { /* gone */ } }
+  const entry = (exitCode: number, output: string): HealthLogEntry => ({ Start: start, End: new Date().toISOString(), ExitCode: exitCode, Output: output });
+  // one deadline for the whole probe, its start included (docker runs it under one context)
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+  const started = startExec(ctx, execId, { detach: false });
+  const shim = ctx.execs.get(execId)!.shimId;
+  const killProbe = (): void => {
+    void started.then(({ stream }) => {
       stream?.destroy();
-      return { Start: start, End: new Date().toISOString(), ExitCode: -1, Output: `Health check exceeded timeout (${Math.round(timeoutMs / 1000)}s)` };
+      return ctx.runtime.shimClient(record.Id, shim).kill(9);
+    }).catch(() => { /* not started, or gone already */ });
+  };
+  try {
+    const first = await Promise.race([started, timedOut]);
+    if (first === 'timeout') {
+      killProbe();
+      return entry(-1, `Health check exceeded timeout (${Math.round(timeoutMs / 1000)}s)`);
     }
-    return { Start: start, End: new Date().toISOString(), ExitCode: e.ExitCode ?? -1, Output: await output };
+    const { stream, exited } = first;
+    const output = stream === undefined ? Promise.resolve('') : collectFramed(stream);
+    const outcome = await Promise.race([exited.then(() => 'exited' as const), timedOut]);
+    if (outcome === 'timeout') {
+      killProbe();
+      return entry(-1, `Health check exceeded timeout (${Math.round(timeoutMs / 1000)}s)`);
+    }
+    const text = await Promise.race([output, timedOut]);
+    return entry(ctx.execs.get(execId)?.ExitCode ?? -1, text === 'timeout' ? '' : text);
   } catch (err) {
-    return { Start: start, End: new Date().toISOString(), ExitCode: -1, Output: (err as Error).message };
+    return entry(-1, (err as Error).message);
   } finally {
+    clearTimeout(timer);
     ctx.execs.delete(execId);
     const row = ctx.repo.get(record.Id);
     if (row !== undefined) {

@@ -1,5 +1,5 @@
 // Docker's container and exec endpoints over the ContainerService.
-import type { Duplex } from 'node:stream';
+import { finished, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SkiffError } from '../../../base/index.js';
 import { frameRecord, type ContainerService, type WaitCondition } from '../../../engine/index.js';
@@ -21,9 +21,9 @@ function splice(client: Duplex, shim: Duplex, acceptInput: boolean): Promise<voi
       resolve();
     };
     shim.on('data', (c: Buffer) => { if (!client.write(c)) { shim.pause(); client.once('drain', () => shim.resume()); } });
-    shim.once('end', finish);
-    shim.once('error', finish);
-    shim.once('close', finish);
+    // finished() also fires for a stream that ended before this was called: a process with no
+    // output can exit (and its stream end) while the exec is still being started
+    finished(shim, { writable: false }, finish);
     if (acceptInput) {
       client.on('data', (c: Buffer) => { if (!shim.write(c)) { client.pause(); shim.once('drain', () => client.resume()); } });
       client.once('end', () => shim.end()); // stdin's EOF
