@@ -116,6 +116,7 @@ out['status'] = c.containers.get('pyd').status
 r = ctr.exec_run(['sh', '-c', 'echo in-exec; exit 3'])
 out['exec'] = [r.exit_code, r.output.decode()]
 out['logs'] = ctr.logs().decode()
+out['attach_logs'] = ctr.attach(stdout=True, stderr=True, logs=True).decode()  # the replay alone: ends at once
 out['top'] = len(ctr.top()['Processes'])
 out['stats_limit'] = ctr.stats(stream=False)['memory_stats']['limit']
 ctr.stop(timeout=1)
@@ -149,6 +150,7 @@ test('docker-py: containers.run (attached, detached), exec_run, logs, top, stats
   assert.equal(out.status, 'running');
   assert.deepEqual(out.exec, [3, 'in-exec\n']);
   assert.equal(out.logs, 'started\n');
+  assert.equal(out.attach_logs, 'started\n');
   assert.ok(Number(out.top) >= 1); // busybox sh execs its last command: sleep alone
   assert.equal(out.stats_limit, 64 * 1024 * 1024);
   assert.equal(out.wait, 137); // sleep as pid 1 ignores SIGTERM: killed after the timeout, as with docker

@@ -14,6 +14,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { SkiffError } from '../../base/index.js';
 import type { ContainerService } from '../../engine/index.js';
 import { boolParam, type ApiRequest } from './http.js';
+import { DEFAULT_DETACH_KEYS, detachKeyBytes, escapeFilter } from './detach-keys.js';
 
 /** What server.ts hands over with an upgrade request: its first bytes and how to own the socket. */
 export interface UpgradeOffer {
@@ -40,49 +41,6 @@ function versionAtLeast(version: string, min: string): boolean {
   const [a1, a2] = version.split('.').map(Number);
   const [b1, b2] = min.split('.').map(Number);
   return (a1! - b1! || a2! - b2!) >= 0;
-}
-
-/** moby/term ToBytes: `ctrl-p,ctrl-q` → bytes; `ctrl-a`…`ctrl-z`, `ctrl-@`, `ctrl-[`…`ctrl-_`, single characters. */
-function detachKeyBytes(keys: string): number[] {
-  const out: number[] = [];
-  for (const key of keys.split(',')) {
-    if (key.length === 1) {
-      out.push(key.charCodeAt(0));
-      continue;
-    }
-    // exact names, as moby/term's table has them: `ctrl-P` is refused
-    const m = /^ctrl-(.)$/.exec(key);
-    const c = m === null ? -1 : m[1]!.charCodeAt(0);
-    if (c >= 0x61 && c <= 0x7a) out.push(c - 0x60);
-    else if (c === 0x40 || (c >= 0x5b && c <= 0x5f)) out.push(c - 0x40);
-    else throw new SkiffError('InvalidArgument', `Invalid detach keys (${keys}) provided`, { field: 'detachKeys' });
-  }
-  return out;
-}
-
-/**
- * moby/term's escape proxy over frames: bytes that may start the sequence are held back, a full match
- * detaches (none of it reaches the container), a mismatch releases them.
- */
-function escapeFilter(keys: readonly number[]): (chunk: Buffer) => { forward: Buffer; detach: boolean } {
-  let matched = 0;
-  return (chunk) => {
-    const out: number[] = [];
-    for (const b of chunk) {
-      if (b === keys[matched]) {
-        matched++;
-        if (matched === keys.length) return { forward: Buffer.from(out), detach: true };
-        continue;
-      }
-      if (matched > 0) {
-        out.push(...keys.slice(0, matched));
-        matched = b === keys[0] ? 1 : 0;
-        if (matched === 1) continue;
-      }
-      out.push(b);
-    }
-    return { forward: Buffer.from(out), detach: false };
-  };
 }
 
 function toBuffer(data: RawData): Buffer {
@@ -116,7 +74,7 @@ function sender(ws: WebSocket, binary: boolean): (chunk: Buffer, source?: Duplex
 }
 
 /** Client frames → the container's stdin (through the tty's detach filter); `detach` when it matches. */
-function forwardInput(ws: WebSocket, shim: Duplex, detachKeys: number[] | undefined, detach: () => void): void {
+function forwardInput(ws: WebSocket, shim: Duplex, detachKeys: readonly number[] | undefined, detach: () => void): void {
   const escape = detachKeys === undefined ? undefined : escapeFilter(detachKeys);
   ws.on('message', (data) => {
     if (shim.destroyed) return;
@@ -186,7 +144,7 @@ export async function attachWebSocket(c: ContainerService, req: ApiRequest, res:
   });
   if (shim !== undefined && want.stdin && info.Config.OpenStdin === true) {
     // docker watches for the detach keys (ctrl-p,ctrl-q unless set) only with a tty
-    forwardInput(ws, shim, info.Config.Tty === true ? keys ?? [16, 17] : undefined, finish);
+    forwardInput(ws, shim, info.Config.Tty === true ? keys ?? DEFAULT_DETACH_KEYS : undefined, finish);
   }
 
   try {

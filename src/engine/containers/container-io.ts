@@ -48,6 +48,12 @@ export async function attachContainer(ctx: EngineContext, idOrName: string, req:
   return { stream, tty };
 }
 
+/** A client typed the detach keys: the container runs on without it (docker's `detach` event). */
+export function recordDetach(ctx: EngineContext, idOrName: string): void {
+  const { record } = findContainer(ctx, idOrName);
+  ctx.emit({ action: 'detach', id: record.Id, attributes: attributesOf(record) });
+}
+
 export async function resizeContainer(ctx: EngineContext, idOrName: string, rows: number, cols: number): Promise<void> {
   const { record } = findContainer(ctx, idOrName);
   if (!hasTask(ctx, record.Id)) throw new SkiffError('Conflict', `container ${record.Id} is not running`);

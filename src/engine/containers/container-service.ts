@@ -16,7 +16,7 @@ import { ContainerRepo, type SqliteDb } from '../../store/index.js';
 import type { LogRecord } from '../logs/index.js';
 import { findContainer, nowIso, saveRecord, type EngineContext, type EnginePaths } from './context.js';
 import { createContainer, type CreateRequest, type CreateResult } from './container-create.js';
-import { attachContainer, containerLogs, createExec, inspectExec, resizeContainer, resizeExec, startExec, type AttachRequest, type LogsRequest } from './container-io.js';
+import { attachContainer, containerLogs, createExec, inspectExec, recordDetach, resizeContainer, resizeExec, startExec, type AttachRequest, type LogsRequest } from './container-io.js';
 import { inspectContainer, listContainers } from './container-list.js';
 import { removeContainer, waitContainer } from './container-remove.js';
 import { killContainer, pauseContainer, restartContainer, stopContainer, unpauseContainer } from './container-stop.js';
@@ -146,6 +146,7 @@ export class ContainerService {
   inspect(id: string): Record<string, unknown> { return inspectContainer(this.ctx, id); }
   attach(id: string, req: AttachRequest): Promise<{ stream: Duplex; tty: boolean }> { return attachContainer(this.ctx, id, req); }
   resize(id: string, rows: number, cols: number): Promise<void> { return resizeContainer(this.ctx, id, rows, cols); }
+  detached(id: string): void { recordDetach(this.ctx, id); }
   logs(id: string, req: LogsRequest): { records: AsyncIterable<LogRecord>; tty: boolean } { return containerLogs(this.ctx, id, req); }
   createExec(id: string, config: ExecConfig): string { return createExec(this.ctx, id, config); }
   startExec(execId: string, opts: { detach: boolean }): Promise<{ stream?: Socket; tty: boolean; stdin: boolean; exited: Promise<void> }> { return startExec(this.ctx, execId, opts); }

@@ -5,34 +5,53 @@ import { SkiffError } from '../../../base/index.js';
 import { frameRecord, type ContainerService, type WaitCondition } from '../../../engine/index.js';
 import { boolParam, filtersParam, intParam, olderThan, readJsonBody, sendJson, sendNoContent, type Handler } from '../http.js';
 import { attachWebSocket } from '../attach-websocket.js';
+import { DEFAULT_DETACH_KEYS, detachKeyBytes, escapeFilter } from '../detach-keys.js';
 import type { Route } from '../router.js';
 
 const RAW = 'application/vnd.docker.raw-stream';
 const MULTIPLEXED = 'application/vnd.docker.multiplexed-stream';
 
-/** Pipes a shim stream and a hijacked client connection together, half-closes included; the caller ends the client. */
-function splice(client: Duplex, shim: Duplex, acceptInput: boolean): Promise<void> {
+/**
+ * Pipes a shim stream and a hijacked client connection together, half-closes included; the caller
+ * ends the client. With `detachKeys` (a tty's stdin), the client's input is watched for them: once
+ * typed, the attach ends (the container runs on) and the promise says so.
+ */
+function splice(client: Duplex, shim: Duplex, acceptInput: boolean, detachKeys?: readonly number[]): Promise<'ended' | 'detached'> {
   return new Promise((resolve) => {
     let done = false;
-    const finish = (): void => {
+    const finish = (how: 'ended' | 'detached' = 'ended'): void => {
       if (done) return;
       done = true;
       shim.destroy();
-      resolve();
+      resolve(how);
     };
     shim.on('data', (c: Buffer) => { if (!client.write(c)) { shim.pause(); client.once('drain', () => shim.resume()); } });
+    shim.resume(); // a stream taken early is handed over paused
     // finished() also fires for a stream that ended before this was called: a process with no
     // output can exit (and its stream end) while the exec is still being started
-    finished(shim, { writable: false }, finish);
+    finished(shim, { writable: false }, () => finish());
     if (acceptInput) {
-      client.on('data', (c: Buffer) => { if (!shim.write(c)) { client.pause(); shim.once('drain', () => client.resume()); } });
+      const escape = detachKeys === undefined ? undefined : escapeFilter(detachKeys);
+      client.on('data', (c: Buffer) => {
+        let chunk = c;
+        let detach = false;
+        if (escape !== undefined) ({ forward: chunk, detach } = escape(c));
+        if (chunk.length > 0 && !shim.write(chunk)) { client.pause(); shim.once('drain', () => client.resume()); }
+        if (detach) finish('detached');
+      });
       client.once('end', () => shim.end()); // stdin's EOF
     } else {
       client.on('data', () => {});
     }
-    client.once('close', finish);
-    client.once('error', finish);
+    client.once('close', () => finish());
+    client.once('error', () => finish());
   });
+}
+
+/** `detachKeys` of the query (docker's default when absent); refused with docker's text. */
+function detachKeysParam(q: URLSearchParams): readonly number[] {
+  const keys = q.get('detachKeys') ?? '';
+  return keys === '' ? DEFAULT_DETACH_KEYS : detachKeyBytes(keys);
 }
 
 /** The create body's shape, with docker's wording (Go's json errors) and the field named. */
@@ -187,12 +206,44 @@ export function containerRoutes(c: ContainerService): Route[] {
     res.end();
   };
 
+  // moby's containerAttach: the live streams are taken first, then `logs` replays the json log
+  // (what was written until then), then `stream` goes on with the live output and stdin; a tty's
+  // stdin is watched for the detach keys.
   const attach: Handler = async (req, res) => {
-    const q = req.query;
-    const { stream, tty } = await c.attach(req.params[0]!, { stdin: boolParam(q, 'stdin'), stdout: boolParam(q, 'stdout'), stderr: boolParam(q, 'stderr') });
     void res;
+    const q = req.query;
+    const want = { stdin: boolParam(q, 'stdin'), stdout: boolParam(q, 'stdout'), stderr: boolParam(q, 'stderr') };
+    const keys = detachKeysParam(q);
+    const info = c.inspect(req.params[0]!) as { Id: string; Config: { Tty?: boolean; OpenStdin?: boolean }; State: { Paused?: boolean; Restarting?: boolean } };
+    if (info.State.Paused === true) throw new SkiffError('Conflict', `container ${req.params[0]!} is paused, unpause the container before attach`);
+    if (info.State.Restarting === true) throw new SkiffError('Conflict', `container ${req.params[0]!} is restarting, wait until the container is running`);
+    const live = boolParam(q, 'stream') ? await c.attach(info.Id, want) : undefined;
+    live?.stream.pause();
+    const tty = info.Config.Tty === true;
     const client = req.hijack(tty ? RAW : MULTIPLEXED);
-    await splice(client, stream, boolParam(q, 'stdin'));
+    if (boolParam(q, 'logs') && (want.stdout || want.stderr)) {
+      const gone = new AbortController();
+      const onClose = (): void => gone.abort(new SkiffError('Cancelled', 'client went away'));
+      client.once('close', onClose);
+      try {
+        const { records } = c.logs(info.Id, { stdout: want.stdout, stderr: want.stderr, follow: false, signal: gone.signal });
+        for await (const r of records) {
+          const framed = frameRecord(r, false);
+          if (!client.write(tty ? framed.subarray(8) : framed)) await new Promise((resolve) => client.once('drain', resolve));
+        }
+      } catch (err) {
+        if (!gone.signal.aborted) client.write(`Error attaching: ${(err as Error).message}\n`);
+      } finally {
+        client.off('close', onClose);
+      }
+    }
+    if (live === undefined) {
+      client.end();
+      return;
+    }
+    const stdin = want.stdin && info.Config.OpenStdin === true;
+    const how = await splice(client, live.stream, stdin, stdin && tty ? keys : undefined);
+    if (how === 'detached') c.detached(info.Id);
     client.end();
   };
 
@@ -275,6 +326,7 @@ export function containerRoutes(c: ContainerService): Route[] {
 
   const execCreate: Handler = async (req, res) => {
     const body = await readJsonBody<Record<string, unknown>>(req.raw, 'exec config');
+    if (typeof body.DetachKeys === 'string' && body.DetachKeys !== '') detachKeyBytes(body.DetachKeys); // refused as docker does
     sendJson(res, 201, { Id: c.createExec(req.params[0]!, body as never) });
   };
   const execStart: Handler = async (req, res) => {
@@ -287,7 +339,7 @@ export function containerRoutes(c: ContainerService): Route[] {
     // Errors that can be told apart still get an HTTP reply; the hijack comes before the process
     // starts, as docker's does: a client that reads the upgrade response through a buffer (docker-py)
     // must not find the first output already in it.
-    const info = c.inspectExec(req.params[0]!) as { Running: boolean; ExitCode: number | null; ProcessConfig: { tty: boolean } };
+    const info = c.inspectExec(req.params[0]!) as { Running: boolean; ExitCode: number | null; DetachKeys: string; ProcessConfig: { tty: boolean } };
     if (info.Running || info.ExitCode !== null) throw new SkiffError('Conflict', `Error: Exec command ${req.params[0]!} has already run`);
     const client = req.hijack(info.ProcessConfig.tty ? RAW : MULTIPLEXED);
     let started;
@@ -304,9 +356,11 @@ export function containerRoutes(c: ContainerService): Route[] {
     }
     // The shim ends the stream after the process exits and its output is drained; should that end
     // never come, the exit (plus a grace period for the last output) ends it.
-    await Promise.race([splice(client, stream, stdin), exited.then(() => new Promise((r) => setTimeout(r, 2000).unref()))]);
+    const keys = stdin && info.ProcessConfig.tty ? (info.DetachKeys === '' ? DEFAULT_DETACH_KEYS : detachKeyBytes(info.DetachKeys)) : undefined;
+    const how = await Promise.race([splice(client, stream, stdin, keys), exited.then(() => new Promise<'ended'>((r) => setTimeout(() => r('ended'), 2000).unref()))]);
     stream.destroy();
-    await exited; // the client asks for the exit code as soon as the stream ends
+    // the client asks for the exit code as soon as the stream ends; after a detach the process runs on
+    if (how !== 'detached') await exited;
     client.end();
   };
   const execInspect: Handler = async (req, res) => { sendJson(res, 200, c.inspectExec(req.params[0]!)); };
