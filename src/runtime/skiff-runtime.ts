@@ -92,17 +92,21 @@ function isAlive(pid: number): boolean {
  */
 async function releaseFifo(fifo: string, stillWaiting: () => boolean): Promise<boolean> {
   const fh = await open(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const buf = Buffer.alloc(1);
+  const readByte = async (): Promise<boolean> => {
+    try {
+      return (await fh.read(buf, 0, 1, null)).bytesRead === 1; // 0: no writer has it open (yet, or any more)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err; // a writer, no byte yet
+      return false;
+    }
+  };
   try {
-    const buf = Buffer.alloc(1);
     for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, 20)) {
-      try {
-        const { bytesRead } = await fh.read(buf, 0, 1, null);
-        if (bytesRead === 1) return true;
-        // 0: no writer has it open (yet, or any more)
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err; // a writer, no byte yet
-      }
-      if (!stillWaiting()) return false;
+      if (await readByte()) return true;
+      // Gone: but our open may have released it after that read, and a quick process (`true`) can
+      // have written its byte, run and exited before this check; its byte then says so.
+      if (!stillWaiting()) return readByte();
       await delay(delayMs);
     }
   } finally {

@@ -132,7 +132,9 @@ test('every exec shim knows its process: the pid before start, the exit after (a
   await rt.start(id);
   // C2 of an exec has only a few steps before it reports ready: when it overtook C1's report of its
   // pid, the shim served an exec whose pid it did not know (pid 0, an exit never seen). A race: many
-  // execs, four at a time, make it show (it did in about one exec out of 80 on this machine).
+  // execs, four at a time, make it show (it did in about one exec out of 80 on this machine). They
+  // also showed startExec giving up on a quick exec ("the process exited") whose release byte was
+  // already waiting in the fifo: released, run and exited between two of its reads.
   const one = async (n: number): Promise<void> => {
     const execId = `x${n}`;
     await rt.exec(id, { process: { ...rt.processOf(id), args: ['sh', '-c', `exit ${n % 50}`] }, detach: true, monitor: { execId, io: { stdin: false, stdinOnce: false, outputPipes: true } } });
