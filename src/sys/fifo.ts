@@ -17,9 +17,12 @@ export function mkfifo(path: string, mode: number): void {
   chmodSync(path, mode);
 }
 
-/** An O_PATH fd (not close-on-exec, so a child can inherit it). */
+/**
+ * An O_PATH fd, close-on-exec: a child gets it only where it is handed over (spawn's stdio dup2s it
+ * into the child's slot); left inheritable, every shim spawned meanwhile kept it for its whole life.
+ */
 export function openPath(path: string, extraFlags = 0): number {
-  return check(openFn(path, O_PATH | extraFlags, 0) as number, 'open', path);
+  return check(openFn(path, O_PATH | O_CLOEXEC | extraFlags, 0) as number, 'open', path);
 }
 
 export function closeFd(fd: number): void {

@@ -31,9 +31,11 @@ async function skiffCli(host: string, args: string[]): Promise<{ code: number; s
   return { code, stderr: err };
 }
 
-/** docker 28 merges -e values through a Go map: their order varies from run to run. */
-function sortEnv(body: Record<string, unknown>): Record<string, unknown> {
+/** docker 28 merges -e values and -v binds through Go maps: their order varies from run to run. */
+function sortMapOrdered(body: Record<string, unknown>): Record<string, unknown> {
   if (Array.isArray(body['Env'])) body['Env'] = [...(body['Env'] as string[])].sort();
+  const host = body['HostConfig'] as Record<string, unknown> | undefined;
+  if (host !== undefined && Array.isArray(host['Binds'])) host['Binds'] = [...(host['Binds'] as string[])].sort();
   return body;
 }
 
@@ -44,7 +46,7 @@ async function record(cli: 'docker' | 'skiff', args: string[]): Promise<{ reques
     const r = cli === 'docker' ? await dockerCli(d.host, args) : await skiffCli(d.host, args);
     const requests = d.requests
       .filter((q: Recorded) => !q.url.endsWith('/_ping') && q.method !== 'HEAD')
-      .map((q: Recorded) => ({ method: q.method, path: q.url.replace(/^\/v[\d.]+/, ''), body: q.body === '' ? undefined : sortEnv(JSON.parse(q.body) as Record<string, unknown>) }));
+      .map((q: Recorded) => ({ method: q.method, path: q.url.replace(/^\/v[\d.]+/, ''), body: q.body === '' ? undefined : sortMapOrdered(JSON.parse(q.body) as Record<string, unknown>) }));
     return { requests, ...r };
   } finally {
     await d.close();
