@@ -137,7 +137,7 @@ class Applier {
     const rel = cleanEntryPath(header.name);
     const { parent, base } = splitPath(rel);
     if (base === OPAQUE_MARKER) return this.opaque(header.name, parent);
-    if (base.startsWith(WHITEOUT_PREFIX)) return this.whiteout(header.name, parent, base.slice(WHITEOUT_PREFIX.length));
+    if (base.startsWith(WHITEOUT_PREFIX)) return this.whiteout(header.name, parent, base.slice(WHITEOUT_PREFIX.length), header.mtime);
     if (header.pax !== undefined && header.pax !== null) {
       const paxBytes = Object.entries(header.pax as Record<string, string>).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
       if (paxBytes > MAX_PAX_BYTES) throw invalidArgument(`layer entry ${header.name}: PAX records larger than ${MAX_PAX_BYTES} bytes`);
@@ -258,7 +258,7 @@ class Applier {
     }).catch((err: unknown) => { throw entryError(name, err); });
   }
 
-  private async whiteout(name: string, parent: string, target: string): Promise<void> {
+  private async whiteout(name: string, parent: string, target: string, mtime: Date | undefined): Promise<void> {
     if (target === '' || target === '.' || target === '..' || target.startsWith(WHITEOUT_PREFIX)) {
       throw invalidArgument(`layer entry ${name}: invalid whiteout of ${JSON.stringify(target)}`);
     }
@@ -271,6 +271,8 @@ class Applier {
         const existing = await lstat(path).catch(() => undefined);
         await this.clear(path, existing);
         mknod(path, S_IFCHR, 0, 0, 0);
+        // the `.wh.` entry's time, as the device had it: a diff applied again is the same tree
+        if (mtime !== undefined) await lutimes(path, mtime, mtime);
       });
       return;
     }
