@@ -7,11 +7,10 @@
 
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { join } from 'node:path';
 import { DockerClient, DaemonError } from '../../src/client/index.js';
-import { docker, haveDockerCli, runCmd, startSkiffd, type CmdResult, type Skiffd } from '../helpers/skiffd.js';
+import { docker, haveDockerCli, importBusybox, logsHold, startSkiffd, type CmdResult, type Skiffd } from '../helpers/skiffd.js';
+import { stdcopyStreams } from '../helpers/stdcopy.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : haveDockerCli;
 const NET = ['--network', 'none'];
@@ -22,16 +21,8 @@ function ok(r: CmdResult, what: string): string {
   return r.stdout;
 }
 
-async function busyboxImage(t: TestContext, d: Skiffd): Promise<string> {
-  const dir = await mkdtemp('/tmp/skiff-attach-rootfs-');
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  await mkdir(join(dir, 'root/bin'), { recursive: true });
-  await copyFile('/bin/busybox', join(dir, 'root/bin/busybox'));
-  for (const applet of ['sh', 'echo', 'cat', 'sleep']) await symlink('busybox', join(dir, `root/bin/${applet}`));
-  const tar = join(dir, 'rootfs.tar');
-  assert.equal((await runCmd('tar', ['-C', join(dir, 'root'), '-cf', tar, '.'])).code, 0);
-  ok(await docker(d, ['import', '-c', 'CMD ["/bin/sh"]', '-c', 'ENV PATH=/bin', tar, 'bbat:1']), 'import');
-  return 'bbat:1';
+function busyboxImage(t: TestContext, d: Skiffd): Promise<string> {
+  return importBusybox(t, d, 'bbat:1', { applets: ['sh', 'echo', 'cat', 'sleep'], changes: ['CMD ["/bin/sh"]'] });
 }
 
 /** What a hijacked connection received, and when it ended. */
@@ -65,20 +56,6 @@ function receive(t: TestContext, socket: Socket): Received {
   return { socket, raw, ended, until };
 }
 
-/** The payloads of docker's stdcopy frames, per stream. */
-function demux(buf: Buffer): { out: string; err: string } {
-  let out = '';
-  let err = '';
-  for (let at = 0; at + 8 <= buf.length;) {
-    const len = buf.readUInt32BE(at + 4);
-    const data = buf.subarray(at + 8, at + 8 + len).toString();
-    if (buf[at] === 2) err += data;
-    else out += data;
-    at += 8 + len;
-  }
-  return { out, err };
-}
-
 async function within<T>(p: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: not within ${WAIT_MS} ms`)), WAIT_MS); });
@@ -86,17 +63,6 @@ async function within<T>(p: Promise<T>, what: string): Promise<T> {
     return await Promise.race([p, late]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** Polls `docker logs` (stdout and stderr together) until it holds `text`. */
-async function logsHold(d: Skiffd, id: string, text: string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const r = await docker(d, ['logs', id]);
-    if ((r.stdout + r.stderr).includes(text)) return;
-    if (Date.now() > deadline) assert.fail(`logs of ${id} never held ${JSON.stringify(text)}: ${JSON.stringify(r)}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -117,13 +83,13 @@ test('attach over HTTP: logs replay with and without stream, detach keys of atta
     assert.equal(conn.multiplexed, true);
     const got = receive(t, conn.socket);
     await within(got.ended, 'the replay ends the attach');
-    assert.deepEqual(demux(got.raw()), { out: 'one\n', err: 'two\n' });
+    assert.deepEqual(stdcopyStreams(got.raw()), { out: 'one\n', err: 'two\n' });
     assert.equal(await inspect(d, id, '{{.State.Running}}'), 'true');
     // only stderr asked for: only stderr replayed
     const errOnly = await api.attachContainer(id, { stdin: false, stdout: false, stderr: true, stream: false, logs: true });
     const e = receive(t, errOnly.socket);
     await within(e.ended, 'the stderr replay ends');
-    assert.deepEqual(demux(e.raw()), { out: '', err: 'two\n' });
+    assert.deepEqual(stdcopyStreams(e.raw()), { out: '', err: 'two\n' });
   });
 
   await t.test('logs=1 with stream: the replay, then live output and stdin', async () => {
@@ -131,9 +97,9 @@ test('attach over HTTP: logs replay with and without stream, detach keys of atta
     await logsHold(d, id, 'ready');
     const conn = await api.attachContainer(id, { stdin: true, stdout: true, stderr: true, stream: true, logs: true });
     const got = receive(t, conn.socket);
-    await got.until((b) => demux(b).out === 'ready\n', 'the replay');
+    await got.until((b) => stdcopyStreams(b).out === 'ready\n', 'the replay');
     conn.socket.write('live\n');
-    await got.until((b) => demux(b).out === 'ready\ngot live\n', 'the live answer after the replay');
+    await got.until((b) => stdcopyStreams(b).out === 'ready\ngot live\n', 'the live answer after the replay');
     conn.socket.destroy();
   });
 

@@ -6,11 +6,9 @@
 
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { request } from 'node:http';
-import { join } from 'node:path';
 import WebSocket from 'ws';
-import { docker, haveDockerCli, runCmd, startSkiffd, type CmdResult, type Skiffd } from '../helpers/skiffd.js';
+import { docker, haveDockerCli, importBusybox, logsHold, startSkiffd, type CmdResult, type Skiffd } from '../helpers/skiffd.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : haveDockerCli;
 const NET = ['--network', 'none'];
@@ -22,17 +20,8 @@ function ok(r: CmdResult, what: string): string {
   return r.stdout;
 }
 
-async function busyboxImage(t: TestContext, d: Skiffd): Promise<string> {
-  const dir = await mkdtemp('/tmp/skiff-ws-rootfs-');
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  await mkdir(join(dir, 'root/bin'), { recursive: true });
-  await mkdir(join(dir, 'root/tmp'), { recursive: true });
-  await copyFile('/bin/busybox', join(dir, 'root/bin/busybox'));
-  for (const applet of ['sh', 'echo', 'cat', 'sleep']) await symlink('busybox', join(dir, `root/bin/${applet}`));
-  const tar = join(dir, 'rootfs.tar');
-  assert.equal((await runCmd('tar', ['-C', join(dir, 'root'), '-cf', tar, '.'])).code, 0);
-  ok(await docker(d, ['import', '-c', 'CMD ["/bin/sh"]', '-c', 'ENV PATH=/bin', tar, 'bbws:1']), 'import');
-  return 'bbws:1';
+function busyboxImage(t: TestContext, d: Skiffd): Promise<string> {
+  return importBusybox(t, d, 'bbws:1', { applets: ['sh', 'echo', 'cat', 'sleep'], changes: ['CMD ["/bin/sh"]'] });
 }
 
 interface Frame { data: Buffer; binary: boolean }
@@ -110,17 +99,6 @@ async function run(d: Skiffd, args: string[]): Promise<string> {
 
 async function inspect(d: Skiffd, id: string, format: string): Promise<string> {
   return ok(await docker(d, ['inspect', '-f', format, id]), 'inspect').trim();
-}
-
-/** Polls `docker logs` (stdout and stderr together) until it holds `text`. */
-async function logsHold(d: Skiffd, id: string, text: string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const r = await docker(d, ['logs', id]);
-    if ((r.stdout + r.stderr).includes(text)) return;
-    if (Date.now() > deadline) assert.fail(`logs of ${id} never held ${JSON.stringify(text)}: ${JSON.stringify(r)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function plainGet(d: Skiffd, path: string): Promise<{ status: number; body: string }> {

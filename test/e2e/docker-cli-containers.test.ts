@@ -5,9 +5,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { docker, haveDockerCli, runCmd, startSkiffd, type CmdResult, type Skiffd } from '../helpers/skiffd.js';
+import { docker, haveDockerCli, importBusybox, runCmd, startSkiffd, type CmdResult, type Skiffd } from '../helpers/skiffd.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : haveDockerCli;
 const NET = ['--network', 'none'];
@@ -17,20 +17,12 @@ function ok(r: CmdResult, what: string): string {
   return r.stdout;
 }
 
-async function busyboxImage(t: { after: (fn: () => Promise<void>) => void }, d: Skiffd): Promise<string> {
-  const dir = await mkdtemp('/tmp/skiff-ctr-rootfs-');
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  await mkdir(join(dir, 'root/bin'), { recursive: true });
-  await mkdir(join(dir, 'root/etc'), { recursive: true });
-  await mkdir(join(dir, 'root/tmp'), { recursive: true });
-  await copyFile('/bin/busybox', join(dir, 'root/bin/busybox'));
-  for (const applet of ['sh', 'echo', 'cat', 'sleep', 'ls', 'id', 'hostname', 'ps', 'head', 'tr']) await symlink('busybox', join(dir, `root/bin/${applet}`));
-  await writeFile(join(dir, 'root/etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n');
-  await writeFile(join(dir, 'root/etc/group'), 'root:x:0:\napp:x:1000:\n');
-  const tar = join(dir, 'rootfs.tar');
-  assert.equal((await runCmd('tar', ['-C', join(dir, 'root'), '-cf', tar, '.'])).code, 0);
-  ok(await docker(d, ['import', '-c', 'CMD ["/bin/sh"]', '-c', 'ENV PATH=/bin', tar, 'bb:1']), 'import');
-  return 'bb:1';
+function busyboxImage(t: { after: (fn: () => Promise<void>) => void }, d: Skiffd): Promise<string> {
+  return importBusybox(t, d, 'bb:1', {
+    applets: ['sh', 'echo', 'cat', 'sleep', 'ls', 'id', 'hostname', 'ps', 'head', 'tr'],
+    files: { 'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n', 'etc/group': 'root:x:0:\napp:x:1000:\n' },
+    changes: ['CMD ["/bin/sh"]'],
+  });
 }
 
 test('docker CLI: run, ps, logs, exec, stop, kill, restart, wait, rm through skiffd', { skip, timeout: 240_000 }, async (t) => {

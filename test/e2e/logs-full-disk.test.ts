@@ -11,13 +11,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFile, copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readLogs } from '../../src/engine/logs/index.js';
 import { MNT_DETACH, mountPoints, umount } from '../../src/sys/index.js';
 import { repoRoot } from '../helpers/repo.js';
-import { docker, haveDockerCli, runCmd, startSkiffd, type CmdResult, type Skiffd } from '../helpers/skiffd.js';
+import { docker, haveDockerCli, importBusybox, runCmd, startSkiffd, type CmdResult, type Skiffd } from '../helpers/skiffd.js';
 
 const skipRoot = process.getuid?.() !== 0 ? 'needs root' : false;
 const skip = skipRoot === false ? haveDockerCli : skipRoot;
@@ -31,17 +31,8 @@ function ok(r: CmdResult, what: string): string {
   return r.stdout;
 }
 
-async function busyboxImage(t: { after: (fn: () => Promise<void>) => void }, d: Skiffd): Promise<string> {
-  const dir = await mkdtemp('/tmp/skiff-logfull-rootfs-');
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  for (const sub of ['bin', 'etc', 'tmp']) await mkdir(join(dir, 'root', sub), { recursive: true });
-  await copyFile('/bin/busybox', join(dir, 'root/bin/busybox'));
-  for (const applet of ['sh', 'echo', 'cat', 'sleep', 'printf']) await symlink('busybox', join(dir, `root/bin/${applet}`));
-  await writeFile(join(dir, 'root/etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
-  const tar = join(dir, 'rootfs.tar');
-  assert.equal((await runCmd('tar', ['-C', join(dir, 'root'), '-cf', tar, '.'])).code, 0);
-  ok(await docker(d, ['import', '-c', 'ENV PATH=/bin', tar, 'bb:logfull']), 'import');
-  return 'bb:logfull';
+function busyboxImage(t: { after: (fn: () => Promise<void>) => void }, d: Skiffd): Promise<string> {
+  return importBusybox(t, d, 'bb:logfull', { applets: ['sh', 'echo', 'cat', 'sleep', 'printf'], files: { 'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\n' } });
 }
 
 /** Polls `probe` until it returns a value (not undefined), for at most `ms`. */

@@ -4,9 +4,9 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { MNT_DETACH, mountPoints, umount } from '../../src/sys/index.js';
 import { killPid } from './cleanup.js';
@@ -160,3 +160,40 @@ export function docker(d: Pick<Skiffd, 'host' | 'dir'>, args: string[], opts: { 
 }
 
 export const haveDockerCli = existsSync('/usr/bin/docker') ? false : 'the docker CLI is not installed (scripts/install-system-deps.sh)';
+
+/**
+ * A busybox image made from /bin/busybox and `docker import`ed into the daemon as `tag`: the applets
+ * named as links, /tmp, and `files` (e.g. etc/passwd) written under the root; ENV PATH=/bin plus
+ * `changes`. The temp dir goes in t.after.
+ */
+export async function importBusybox(t: { after: (fn: () => Promise<void>) => void }, d: Pick<Skiffd, 'host' | 'dir'>, tag: string,
+  opts: { applets: readonly string[]; files?: Record<string, string>; changes?: readonly string[] }): Promise<string> {
+  const dir = await mkdtemp('/tmp/skiff-bb-rootfs-');
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const root = join(dir, 'root');
+  for (const sub of ['bin', 'tmp']) await mkdir(join(root, sub), { recursive: true });
+  await copyFile('/bin/busybox', join(root, 'bin/busybox'));
+  for (const applet of opts.applets) await symlink('busybox', join(root, 'bin', applet));
+  for (const [path, text] of Object.entries(opts.files ?? {})) {
+    await mkdir(join(root, dirname(path)), { recursive: true });
+    await writeFile(join(root, path), text);
+  }
+  const tar = join(dir, 'rootfs.tar');
+  const packed = await runCmd('tar', ['-C', root, '-cf', tar, '.']);
+  if (packed.code !== 0) throw new Error(`tar: ${packed.stderr}`);
+  const changes = ['ENV PATH=/bin', ...(opts.changes ?? [])].flatMap((c) => ['-c', c]);
+  const imported = await docker(d, ['import', ...changes, tar, tag]);
+  if (imported.code !== 0) throw new Error(`docker import: ${imported.stderr}${imported.stdout}`);
+  return tag;
+}
+
+/** Polls `docker logs` (stdout and stderr together) until it holds `text`; fails after `waitMs`. */
+export async function logsHold(d: Pick<Skiffd, 'host' | 'dir'>, id: string, text: string, waitMs = 20_000): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const r = await docker(d, ['logs', id]);
+    if ((r.stdout + r.stderr).includes(text)) return;
+    if (Date.now() > deadline) throw new Error(`logs of ${id} never held ${JSON.stringify(text)}: ${JSON.stringify(r)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

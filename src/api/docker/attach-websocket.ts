@@ -14,7 +14,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { SkiffError } from '../../base/index.js';
 import type { ContainerService } from '../../engine/index.js';
 import { boolParam, type ApiRequest } from './http.js';
-import { DEFAULT_DETACH_KEYS, detachKeyBytes, escapeFilter } from './detach-keys.js';
+import { escapeFilter, parseDetachKeys } from './detach-keys.js';
 
 /** What server.ts hands over with an upgrade request: its first bytes and how to own the socket. */
 export interface UpgradeOffer {
@@ -92,17 +92,14 @@ function forwardInput(ws: WebSocket, shim: Duplex, detachKeys: readonly number[]
 export async function attachWebSocket(c: ContainerService, req: ApiRequest, res: ServerResponse): Promise<void> {
   const q = req.query;
   const id = req.params[0]!;
-  const keysParam = q.get('detachKeys') ?? '';
-  const keys = keysParam === '' ? undefined : detachKeyBytes(keysParam);
+  const keys = parseDetachKeys(q.get('detachKeys'));
   // Before API 1.42 docker attached all three streams whatever the query said.
   const recent = versionAtLeast(req.version, '1.42');
   const want = { stdin: !recent || boolParam(q, 'stdin'), stdout: !recent || boolParam(q, 'stdout'), stderr: !recent || boolParam(q, 'stderr') };
   const logs = boolParam(q, 'logs');
   const stream = boolParam(q, 'stream');
 
-  const info = c.inspect(id) as { Id: string; Config: { Tty?: boolean; OpenStdin?: boolean }; State: { Paused?: boolean; Restarting?: boolean } };
-  if (info.State.Paused === true) throw new SkiffError('Conflict', `container ${id} is paused, unpause the container before attach`);
-  if (info.State.Restarting === true) throw new SkiffError('Conflict', `container ${id} is restarting, wait until the container is running`);
+  const target = c.attachTarget(id);
   const offer = offers.get(req.raw);
   if (offer === undefined || req.raw.headers.upgrade?.toLowerCase() !== 'websocket') {
     // x/net/websocket's answer to a request that is not a websocket handshake (text, not JSON)
@@ -115,7 +112,7 @@ export async function attachWebSocket(c: ContainerService, req: ApiRequest, res:
   // sees the websocket open, no output is missed and its input reaches the container.
   let shim: Duplex | undefined;
   if (stream && (want.stdin || want.stdout || want.stderr)) {
-    shim = (await c.attach(info.Id, { ...want, raw: true })).stream;
+    shim = (await c.attach(target.id, { ...want, raw: true })).stream;
     shim.pause();
     shim.on('error', () => {}); // a lost shim connection closes the stream: handled as its end
   }
@@ -142,14 +139,14 @@ export async function attachWebSocket(c: ContainerService, req: ApiRequest, res:
     gone.abort(new SkiffError('Cancelled', 'client went away'));
     finish();
   });
-  if (shim !== undefined && want.stdin && info.Config.OpenStdin === true) {
+  if (shim !== undefined && want.stdin && target.openStdin) {
     // docker watches for the detach keys (ctrl-p,ctrl-q unless set) only with a tty
-    forwardInput(ws, shim, info.Config.Tty === true ? keys ?? DEFAULT_DETACH_KEYS : undefined, finish);
+    forwardInput(ws, shim, target.tty ? keys : undefined, finish);
   }
 
   try {
     if (logs && (want.stdout || want.stderr)) {
-      const { records } = c.logs(info.Id, { stdout: want.stdout, stderr: want.stderr, follow: false, signal: gone.signal });
+      const { records } = c.logs(target.id, { stdout: want.stdout, stderr: want.stderr, follow: false, signal: gone.signal });
       for await (const r of records) {
         if (over) break;
         if (ws.bufferedAmount > HIGH_WATER) await new Promise<void>((resolve) => ws.send(r.line, { binary }, () => resolve()));

@@ -4,11 +4,16 @@
 
 import { SkiffError } from '../../base/index.js';
 
-/** Docker's default. */
-export const DEFAULT_DETACH_KEYS: readonly number[] = [16, 17];
+/** Docker's default: ctrl-p,ctrl-q. */
+const DEFAULT_DETACH_KEYS: readonly number[] = [16, 17];
+
+/** A client's `detachKeys` (query or exec config): docker's default when absent or empty. */
+export function parseDetachKeys(keys: string | null | undefined): readonly number[] {
+  return keys === null || keys === undefined || keys === '' ? DEFAULT_DETACH_KEYS : detachKeyBytes(keys);
+}
 
 /** moby/term ToBytes: `ctrl-p,ctrl-q` → bytes; `ctrl-a`…`ctrl-z`, `ctrl-@`, `ctrl-[`…`ctrl-_`, single characters. */
-export function detachKeyBytes(keys: string): number[] {
+function detachKeyBytes(keys: string): number[] {
   const out: number[] = [];
   for (const key of keys.split(',')) {
     if (key.length === 1) {

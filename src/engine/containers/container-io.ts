@@ -13,7 +13,7 @@ import { attributesOf, findContainer, rootfsDir, saveRecord, type EngineContext 
 import { readFileInRoot } from '../../sys/index.js';
 import { resolveExecUser } from '../spec/index.js';
 import { ensureTask, hasTask } from './container-task.js';
-import type { ExecConfig, ExecRecord } from './types.js';
+import type { ContainerRecord, ExecConfig, ExecRecord } from './types.js';
 
 export interface AttachRequest {
   stdin: boolean;
@@ -23,10 +23,23 @@ export interface AttachRequest {
   raw?: boolean;
 }
 
+/** moby's ContainerAttach checks: paused or restarting containers are refused. */
+function attachableRecord(ctx: EngineContext, idOrName: string): ContainerRecord {
+  const { record } = findContainer(ctx, idOrName);
+  if (record.State.Paused) throw new SkiffError('Conflict', `container ${idOrName} is paused, unpause the container before attach`);
+  if (record.State.Restarting) throw new SkiffError('Conflict', `container ${idOrName} is restarting, wait until the container is running`);
+  return record;
+}
+
+/** What an attach needs to know before it takes any stream (the API checks it before the hijack). */
+export function attachTarget(ctx: EngineContext, idOrName: string): { id: string; tty: boolean; openStdin: boolean } {
+  const record = attachableRecord(ctx, idOrName);
+  return { id: record.Id, tty: record.Config.Tty === true, openStdin: record.Config.OpenStdin === true };
+}
+
 /** The container's I/O as one socket (stdcopy frames without a tty unless `raw`, raw with one). */
 export async function attachContainer(ctx: EngineContext, idOrName: string, req: AttachRequest): Promise<{ stream: Duplex; tty: boolean }> {
-  const { record } = findContainer(ctx, idOrName);
-  if (record.State.Paused) throw new SkiffError('Conflict', `container ${record.Id} is paused, unpause the container before attach`);
+  const record = attachableRecord(ctx, idOrName);
   const tty = record.Config.Tty === true;
   // Attaching before start (docker run, start -a) creates the task so the shim can hold the stream.
   // If that fails (a missing command), the attach still succeeds with an empty stream, as docker's

@@ -16,7 +16,7 @@ import { ContainerRepo, type SqliteDb } from '../../store/index.js';
 import type { LogRecord } from '../logs/index.js';
 import { findContainer, nowIso, saveRecord, type EngineContext, type EnginePaths } from './context.js';
 import { createContainer, type CreateRequest, type CreateResult } from './container-create.js';
-import { attachContainer, containerLogs, createExec, inspectExec, recordDetach, resizeContainer, resizeExec, startExec, type AttachRequest, type LogsRequest } from './container-io.js';
+import { attachContainer, attachTarget, containerLogs, createExec, inspectExec, recordDetach, resizeContainer, resizeExec, startExec, type AttachRequest, type LogsRequest } from './container-io.js';
 import { inspectContainer, listContainers } from './container-list.js';
 import { removeContainer, waitContainer } from './container-remove.js';
 import { killContainer, pauseContainer, restartContainer, stopContainer, unpauseContainer } from './container-stop.js';
@@ -144,6 +144,7 @@ export class ContainerService {
   remove(id: string, opts?: { force?: boolean; volumes?: boolean }): Promise<void> { return removeContainer(this.ctx, id, opts); }
   list(opts?: { all?: boolean; limit?: number; filters?: Record<string, string[]> }): ContainerSummary[] { return listContainers(this.ctx, opts); }
   inspect(id: string): Record<string, unknown> { return inspectContainer(this.ctx, id); }
+  attachTarget(id: string): { id: string; tty: boolean; openStdin: boolean } { return attachTarget(this.ctx, id); }
   attach(id: string, req: AttachRequest): Promise<{ stream: Duplex; tty: boolean }> { return attachContainer(this.ctx, id, req); }
   resize(id: string, rows: number, cols: number): Promise<void> { return resizeContainer(this.ctx, id, rows, cols); }
   detached(id: string): void { recordDetach(this.ctx, id); }

@@ -12,6 +12,7 @@ import { SkiffRuntime } from '../../../src/runtime/index.js';
 import { CGROUP_PARENT, makeTempDir, writeBundle } from '../../helpers/bundle.js';
 import { cleanupFor, killPid, type Cleanup } from '../../helpers/cleanup.js';
 import { repoRoot } from '../../helpers/repo.js';
+import { stdcopyStreams } from '../../helpers/stdcopy.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : false;
 const SHIM = join(repoRoot(), 'native', 'build', 'skiff-shim');
@@ -43,21 +44,6 @@ function collect(sock: Socket): Promise<string> {
   });
 }
 
-/** The payloads of docker's stdcopy frames, joined per stream. */
-function streams(framed: string): { out: string; err: string } {
-  const buf = Buffer.from(framed, 'latin1');
-  let out = '';
-  let err = '';
-  for (let at = 0; at < buf.length;) {
-    const len = buf.readUInt32BE(at + 4);
-    const data = buf.subarray(at + 8, at + 8 + len).toString();
-    if (buf[at] === 1) out += data;
-    else err += data;
-    at += 8 + len;
-  }
-  return { out, err };
-}
-
 test('create with a monitor: attach before start, log, exec gated until attached, exit codes', { skip }, async (t) => {
   const cleanup = cleanupFor(t);
   const rt = await runtimeFor(cleanup);
@@ -80,14 +66,14 @@ test('create with a monitor: attach before start, log, exec gated until attached
   const execClient = rt.shimClient(id, 'e1');
   const execOut = collect(await execClient.attach({ stdout: true, stderr: true, framed: true }));
   await rt.startExec(id, 'e1');
-  assert.deepEqual(streams(await execOut), { out: 'from-exec\n', err: 'oops\n' });
+  assert.deepEqual(stdcopyStreams(await execOut), { out: 'from-exec\n', err: 'oops\n' });
   assert.equal((await execClient.wait()) >> 8, 7);
 
   await client.kill(9);
   const status = await client.wait();
   assert.equal(status & 0x7f, 9, 'the init was killed');
   assert.equal(rt.state(id).status, 'stopped');
-  const seen = streams(Buffer.concat(chunks).toString('latin1')).out;
+  const seen = stdcopyStreams(Buffer.concat(chunks).toString('latin1')).out;
   assert.equal(seen, 'started\ninit got hello\n');
   const logged = readFileSync(log, 'utf8').split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { log: string }).log);
   assert.deepEqual(logged, ['started\n', 'init got hello\n'], 'the exec\'s output is not in the container log');
@@ -117,7 +103,7 @@ test('a monitored container outlives the process that created it; a new process 
   const sock = await client.attach({ stdin: true, stdout: true, framed: true });
   const all = collect(sock);
   sock.end('a\nb\n'); // stdin-once: EOF ends the loop
-  assert.equal(streams(await all).out, 'echo:a\necho:b\n');
+  assert.equal(stdcopyStreams(await all).out, 'echo:a\necho:b\n');
   assert.equal((await client.wait()) >> 8, 4);
   assert.equal(rt.state(id).status, 'stopped');
 });

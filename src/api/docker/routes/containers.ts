@@ -5,7 +5,7 @@ import { SkiffError } from '../../../base/index.js';
 import { frameRecord, type ContainerService, type WaitCondition } from '../../../engine/index.js';
 import { boolParam, filtersParam, intParam, olderThan, readJsonBody, sendJson, sendNoContent, type Handler } from '../http.js';
 import { attachWebSocket } from '../attach-websocket.js';
-import { DEFAULT_DETACH_KEYS, detachKeyBytes, escapeFilter } from '../detach-keys.js';
+import { escapeFilter, parseDetachKeys } from '../detach-keys.js';
 import type { Route } from '../router.js';
 
 const RAW = 'application/vnd.docker.raw-stream';
@@ -46,12 +46,6 @@ function splice(client: Duplex, shim: Duplex, acceptInput: boolean, detachKeys?:
     client.once('close', () => finish());
     client.once('error', () => finish());
   });
-}
-
-/** `detachKeys` of the query (docker's default when absent); refused with docker's text. */
-function detachKeysParam(q: URLSearchParams): readonly number[] {
-  const keys = q.get('detachKeys') ?? '';
-  return keys === '' ? DEFAULT_DETACH_KEYS : detachKeyBytes(keys);
 }
 
 /** The create body's shape, with docker's wording (Go's json errors) and the field named. */
@@ -213,20 +207,18 @@ export function containerRoutes(c: ContainerService): Route[] {
     void res;
     const q = req.query;
     const want = { stdin: boolParam(q, 'stdin'), stdout: boolParam(q, 'stdout'), stderr: boolParam(q, 'stderr') };
-    const keys = detachKeysParam(q);
-    const info = c.inspect(req.params[0]!) as { Id: string; Config: { Tty?: boolean; OpenStdin?: boolean }; State: { Paused?: boolean; Restarting?: boolean } };
-    if (info.State.Paused === true) throw new SkiffError('Conflict', `container ${req.params[0]!} is paused, unpause the container before attach`);
-    if (info.State.Restarting === true) throw new SkiffError('Conflict', `container ${req.params[0]!} is restarting, wait until the container is running`);
-    const live = boolParam(q, 'stream') ? await c.attach(info.Id, want) : undefined;
+    const keys = parseDetachKeys(q.get('detachKeys'));
+    const target = c.attachTarget(req.params[0]!);
+    const live = boolParam(q, 'stream') ? await c.attach(target.id, want) : undefined;
     live?.stream.pause();
-    const tty = info.Config.Tty === true;
+    const tty = target.tty;
     const client = req.hijack(tty ? RAW : MULTIPLEXED);
     if (boolParam(q, 'logs') && (want.stdout || want.stderr)) {
       const gone = new AbortController();
       const onClose = (): void => gone.abort(new SkiffError('Cancelled', 'client went away'));
       client.once('close', onClose);
       try {
-        const { records } = c.logs(info.Id, { stdout: want.stdout, stderr: want.stderr, follow: false, signal: gone.signal });
+        const { records } = c.logs(target.id, { stdout: want.stdout, stderr: want.stderr, follow: false, signal: gone.signal });
         for await (const r of records) {
           const framed = frameRecord(r, false);
           if (!client.write(tty ? framed.subarray(8) : framed)) await new Promise((resolve) => client.once('drain', resolve));
@@ -241,9 +233,9 @@ export function containerRoutes(c: ContainerService): Route[] {
       client.end();
       return;
     }
-    const stdin = want.stdin && info.Config.OpenStdin === true;
+    const stdin = want.stdin && target.openStdin;
     const how = await splice(client, live.stream, stdin, stdin && tty ? keys : undefined);
-    if (how === 'detached') c.detached(info.Id);
+    if (how === 'detached') c.detached(target.id);
     client.end();
   };
 
@@ -326,7 +318,7 @@ export function containerRoutes(c: ContainerService): Route[] {
 
   const execCreate: Handler = async (req, res) => {
     const body = await readJsonBody<Record<string, unknown>>(req.raw, 'exec config');
-    if (typeof body.DetachKeys === 'string' && body.DetachKeys !== '') detachKeyBytes(body.DetachKeys); // refused as docker does
+    if (typeof body.DetachKeys === 'string') parseDetachKeys(body.DetachKeys); // bad keys refused at create, as docker does
     sendJson(res, 201, { Id: c.createExec(req.params[0]!, body as never) });
   };
   const execStart: Handler = async (req, res) => {
@@ -356,7 +348,7 @@ export function containerRoutes(c: ContainerService): Route[] {
     }
     // The shim ends the stream after the process exits and its output is drained; should that end
     // never come, the exit (plus a grace period for the last output) ends it.
-    const keys = stdin && info.ProcessConfig.tty ? (info.DetachKeys === '' ? DEFAULT_DETACH_KEYS : detachKeyBytes(info.DetachKeys)) : undefined;
+    const keys = stdin && info.ProcessConfig.tty ? parseDetachKeys(info.DetachKeys) : undefined;
     const how = await Promise.race([splice(client, stream, stdin, keys), exited.then(() => new Promise<'ended'>((r) => setTimeout(() => r('ended'), 2000).unref()))]);
     stream.destroy();
     // the client asks for the exit code as soon as the stream ends; after a detach the process runs on
